@@ -1,0 +1,96 @@
+//===- XgenmmBase.td - xgenmm dialect definition -----------*- tablegen -*-===//
+//
+// The xgenmm dialect speaks the vocabulary of the xGen-MM (BLIP-3) model
+// family: weights by reference, patch embedding, linear layers, norms,
+// attention, GELU/SwiGLU, RoPE, the decoupled embedding and head, the anyres
+// regrouping, and a layer stack that keeps repeated layers as one region.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef XGENMM_BASE_TD
+#define XGENMM_BASE_TD
+
+include "mlir/IR/OpBase.td"
+include "mlir/IR/AttrTypeBase.td"
+include "mlir/IR/EnumAttr.td"
+
+def Xgenmm_Dialect : Dialect {
+  let name = "xgenmm";
+  let cppNamespace = "::mlir::xgenmm";
+  let summary = "Model-level ops of the xGen-MM (BLIP-3) vision-language models";
+  let description = [{
+    Ops of this dialect describe an xGen-MM model graph at the level of its
+    modules: a SigLIP vision encoder, a perceiver resampler and a Phi-3
+    language model. Tensors are builtin ranked tensors; activations are f32
+    or bf16, weights f32, bf16 or f16. Weights are never embedded: a
+    `xgenmm.weight` names a checkpoint tensor and optionally records where its
+    bytes live (file, offset, stored dtype).
+
+    Repeated layers are written once inside `xgenmm.layer_stack`, whose
+    per-layer operands carry a leading layer dimension; the IR of a 27-layer
+    encoder is the IR of one layer.
+  }];
+  let useDefaultAttributePrinterParser = 1;
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+class Xgenmm_Op<string mnemonic, list<Trait> traits = []>
+    : Op<Xgenmm_Dialect, mnemonic, traits>;
+
+class Xgenmm_Attr<string name, string attrMnemonic, list<Trait> traits = []>
+    : AttrDef<Xgenmm_Dialect, name, traits> {
+  let mnemonic = attrMnemonic;
+}
+
+//===----------------------------------------------------------------------===//
+// Type constraints
+//===----------------------------------------------------------------------===//
+
+// Activations: f32 or bf16 (bf16 activations are for the GPU path).
+def Xgenmm_ActElt : AnyTypeOf<[F32, BF16]>;
+// Storage types of weights the compiler reads from checkpoints.
+def Xgenmm_WeightElt : AnyTypeOf<[F32, BF16, F16]>;
+
+def Xgenmm_Activation : RankedTensorOf<[F32, BF16]>;
+def Xgenmm_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
+def Xgenmm_StaticWeightTensor
+    : StaticShapeTensorOf<[F32, BF16, F16]>;
+def Xgenmm_TokenIds : RankedTensorOf<[I32, I64]>;
+def Xgenmm_Mask : RankedTensorOf<[I1]>;
+
+//===----------------------------------------------------------------------===//
+// Attributes
+//===----------------------------------------------------------------------===//
+
+def Xgenmm_GeluApproximation : I32EnumAttr<"GeluApproximation",
+    "how GELU is computed", [
+      I32EnumAttrCase<"none", 0>,  // exact: x * 0.5 * (1 + erf(x / sqrt(2)))
+      I32EnumAttrCase<"tanh", 1>   // PyTorch's approximate='tanh'
+    ]> {
+  let cppNamespace = "::mlir::xgenmm";
+}
+
+def Xgenmm_SourceAttr : Xgenmm_Attr<"Source", "source"> {
+  let summary = "where one weight tensor's bytes live in a checkpoint";
+  let description = [{
+    Names a safetensors file (relative to the checkpoint directory), the byte
+    offset of the tensor's data from the start of that file, and the element
+    type it is stored in. The shape is the shape of the weight (of one layer
+    for stacked weights).
+
+    ```mlir
+    #xgenmm.source<"model-00001-of-00002.safetensors", 123456, bf16>
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"file name">:$file,
+                        "int64_t":$offset,
+                        "::mlir::Type":$dtype);
+  let assemblyFormat = "`<` $file `,` $offset `,` $dtype `>`";
+  let genVerifyDecl = 1;
+}
+
+def Xgenmm_SourceArrayAttr
+    : TypedArrayAttrBase<Xgenmm_SourceAttr, "array of weight sources">;
+
+#endif // XGENMM_BASE_TD

@@ -1,0 +1,686 @@
+//===- XgenmmOps.cpp - xgenmm op verifiers, folders, patterns -------------===//
+#include "dialects/XgenmmOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/BitVector.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace mlir::xgenmm;
+
+//===----------------------------------------------------------------------===//
+// Shape helpers shared by the verifiers
+//===----------------------------------------------------------------------===//
+
+namespace {
+/// Two sizes agree unless both are static and differ.
+bool compatible(int64_t a, int64_t b) {
+  return ShapedType::isDynamic(a) || ShapedType::isDynamic(b) || a == b;
+}
+
+/// Prints a shape as [2, ?, 3] for diagnostics.
+std::string shapeStr(ArrayRef<int64_t> shape) {
+  std::string s = "[";
+  for (auto [i, d] : llvm::enumerate(shape)) {
+    if (i)
+      s += ", ";
+    s += ShapedType::isDynamic(d) ? "?" : std::to_string(d);
+  }
+  return s + "]";
+}
+std::string shapeStr(Type t) {
+  return shapeStr(cast<RankedTensorType>(t).getShape());
+}
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+int64_t lastDim(Value v) { return shapeOf(v).back(); }
+
+/// Checks that the leading `n` dimensions of `a` and `b` agree.
+bool leadingCompatible(ArrayRef<int64_t> a, ArrayRef<int64_t> b, size_t n) {
+  if (a.size() < n || b.size() < n)
+    return false;
+  for (size_t i = 0; i < n; ++i)
+    if (!compatible(a[i], b[i]))
+      return false;
+  return true;
+}
+
+/// Checks that `actual` has exactly the shape `expected` (up to dynamic
+/// sizes) and reports `what` otherwise.
+LogicalResult expectShape(Operation *op, StringRef what, Value v,
+                          ArrayRef<int64_t> expected) {
+  ArrayRef<int64_t> actual = shapeOf(v);
+  bool ok = actual.size() == expected.size();
+  for (size_t i = 0; ok && i < actual.size(); ++i)
+    ok = compatible(actual[i], expected[i]);
+  if (!ok)
+    return op->emitOpError() << what << " has shape " << shapeStr(actual)
+                             << ", expected " << shapeStr(expected);
+  return success();
+}
+
+Type elementType(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+LogicalResult expectSameElementType(Operation *op, Value result, Value input) {
+  if (elementType(result) != elementType(input))
+    return op->emitOpError() << "result element type " << elementType(result)
+                             << " differs from input element type "
+                             << elementType(input);
+  return success();
+}
+
+/// Checks a per-channel parameter vector `[C]` against the last dim of x.
+LogicalResult expectChannelVector(Operation *op, StringRef what, Value param,
+                                  Value x) {
+  return expectShape(op, what, param, {lastDim(x)});
+}
+} // namespace
+
+//===----------------------------------------------------------------------===//
+// SourceAttr
+//===----------------------------------------------------------------------===//
+
+LogicalResult SourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef file, int64_t offset, Type dtype) {
+  if (file.empty())
+    return emitError() << "weight source needs a file name";
+  if (offset < 0)
+    return emitError() << "weight source offset must be non-negative, got "
+                       << offset;
+  if (!dtype.isF32() && !dtype.isBF16() && !dtype.isF16())
+    return emitError() << "weight source dtype must be f32, bf16 or f16, got "
+                       << dtype;
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// WeightOp
+//===----------------------------------------------------------------------===//
+
+static constexpr StringLiteral kLayerPlaceholder = "{}";
+
+std::string WeightOp::getLayerName(int64_t layer) {
+  std::string name = getName().str();
+  size_t at = name.find(kLayerPlaceholder.str());
+  if (at != std::string::npos)
+    name.replace(at, kLayerPlaceholder.size(), std::to_string(layer));
+  return name;
+}
+
+int64_t WeightOp::getElementsPerLayer() {
+  auto type = cast<RankedTensorType>(getType());
+  return getLayers() ? type.getNumElements() / *getLayers()
+                     : type.getNumElements();
+}
+
+LogicalResult WeightOp::verify() {
+  StringRef name = getName();
+  if (name.empty())
+    return emitOpError("needs a non-empty tensor name");
+  bool hasPlaceholder = name.contains(kLayerPlaceholder);
+  auto type = cast<RankedTensorType>(getType());
+  int64_t perTensor = 1;
+  if (auto layers = getLayers()) {
+    if (!hasPlaceholder)
+      return emitOpError("stacked weight name '")
+             << name << "' must contain '{}' where the layer index goes";
+    if (name.find(kLayerPlaceholder) != name.rfind(kLayerPlaceholder))
+      return emitOpError("weight name '")
+             << name << "' must contain '{}' only once";
+    if (type.getRank() < 1 || type.getDimSize(0) != (int64_t)*layers)
+      return emitOpError("stacked weight type ")
+             << type << " must have a leading dimension equal to the layer count "
+             << *layers;
+    perTensor = *layers;
+  } else if (hasPlaceholder) {
+    return emitOpError("weight name '")
+           << name << "' contains '{}' but the weight has no layer count";
+  }
+  if (auto sources = getSources()) {
+    if ((int64_t)sources->size() != perTensor)
+      return emitOpError("expects ")
+             << perTensor << " source(s), one per layer, got "
+             << sources->size();
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// PatchEmbedOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult PatchEmbedOp::verify() {
+  ArrayRef<int64_t> px = shapeOf(getPixels()), w = shapeOf(getWeight());
+  if (px.size() != 4)
+    return emitOpError("pixels must be [N, channels, height, width], got ")
+           << shapeStr(px);
+  if (w.size() != 4 || w[2] != w[3])
+    return emitOpError("weight must be [C, channels, p, p], got ") << shapeStr(w);
+  if (!compatible(px[1], w[1]))
+    return emitOpError("pixels have ")
+           << px[1] << " channels but the weight expects " << w[1];
+  int64_t c = w[0], p = w[2];
+  if (failed(expectShape(*this, "bias", getBias(), {c})))
+    return failure();
+  int64_t tokens = ShapedType::kDynamic;
+  if (!ShapedType::isDynamic(px[2]) && !ShapedType::isDynamic(px[3])) {
+    tokens = (px[2] / p) * (px[3] / p);
+    if (tokens == 0)
+      return emitOpError("image ")
+             << px[3] << "x" << px[2] << " is smaller than one " << p << "x"
+             << p << " patch";
+  }
+  if (failed(expectShape(*this, "position embedding", getPosition(),
+                         {tokens, c})))
+    return failure();
+  if (failed(expectShape(*this, "result", getResult(), {px[0], tokens, c})))
+    return failure();
+  return expectSameElementType(*this, getResult(), getPixels());
+}
+
+//===----------------------------------------------------------------------===//
+// LinearOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LinearOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), w = shapeOf(getWeight());
+  if (in.empty())
+    return emitOpError("input must have rank >= 1");
+  if (w.size() != 2)
+    return emitOpError("weight must be [out, in], got ") << shapeStr(w);
+  if (!compatible(in.back(), w[1]))
+    return emitOpError("input has ")
+           << in.back() << " features but the weight " << shapeStr(w)
+           << " expects " << w[1];
+  if (getBias() && failed(expectShape(*this, "bias", getBias(), {w[0]})))
+    return failure();
+  SmallVector<int64_t> expected(in.begin(), in.end());
+  expected.back() = w[0];
+  if (failed(expectShape(*this, "result", getResult(), expected)))
+    return failure();
+  return expectSameElementType(*this, getResult(), getInput());
+}
+
+namespace {
+/// linear(x, W, 0) -> linear(x, W): a zero bias costs a pass over the output.
+struct DropZeroBias : OpRewritePattern<LinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LinearOp op,
+                                PatternRewriter &rewriter) const override {
+    if (!op.getBias() || !matchPattern(op.getBias(), m_AnyZeroFloat()))
+      return failure();
+    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getInput(),
+                                          op.getWeight(), Value());
+    return success();
+  }
+};
+} // namespace
+
+void LinearOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                           MLIRContext *context) {
+  results.add<DropZeroBias>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// Norms
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyNorm(Operation *op, Value input, Value result,
+                                Value gamma, Value beta, FloatAttr epsilon) {
+  if (shapeOf(input).empty())
+    return op->emitOpError("input must have rank >= 1");
+  if (failed(expectChannelVector(op, "gamma", gamma, input)))
+    return failure();
+  if (beta && failed(expectChannelVector(op, "beta", beta, input)))
+    return failure();
+  if (!(epsilon.getValueAsDouble() > 0.0))
+    return op->emitOpError("epsilon must be positive, got ")
+           << epsilon.getValueAsDouble();
+  if (failed(expectShape(op, "result", result, shapeOf(input))))
+    return failure();
+  return expectSameElementType(op, result, input);
+}
+
+LogicalResult LayerNormOp::verify() {
+  return verifyNorm(*this, getInput(), getResult(), getGamma(), getBeta(),
+                    getEpsilonAttr());
+}
+
+LogicalResult RmsNormOp::verify() {
+  return verifyNorm(*this, getInput(), getResult(), getGamma(), Value(),
+                    getEpsilonAttr());
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+LogicalResult AddOp::verify() {
+  ArrayRef<int64_t> l = shapeOf(getLhs()), r = shapeOf(getRhs());
+  if (r.size() > l.size())
+    return emitOpError("right operand ")
+           << shapeStr(r) << " has more dimensions than the left " << shapeStr(l);
+  for (size_t i = 0; i < r.size(); ++i)
+    if (!compatible(r[r.size() - 1 - i], l[l.size() - 1 - i]))
+      return emitOpError("right operand ")
+             << shapeStr(r) << " does not broadcast to " << shapeStr(l);
+  if (elementType(getLhs()) != elementType(getRhs()))
+    return emitOpError("operand element types differ: ")
+           << elementType(getLhs()) << " and " << elementType(getRhs());
+  if (getType() != getLhs().getType())
+    return emitOpError("result type ")
+           << getType() << " differs from the left operand type "
+           << getLhs().getType();
+  return success();
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor) {
+  // x + 0 -> x (the result type is the type of x).
+  if (matchPattern(getRhs(), m_AnyZeroFloat()))
+    return getLhs();
+  return {};
+}
+
+LogicalResult SwiGluOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.empty())
+    return emitOpError("input must have rank >= 1");
+  if (!ShapedType::isDynamic(in.back()) && in.back() % 2 != 0)
+    return emitOpError("last dimension ")
+           << in.back() << " must be even (gate and up halves)";
+  SmallVector<int64_t> expected(in.begin(), in.end());
+  if (!ShapedType::isDynamic(in.back()))
+    expected.back() = in.back() / 2;
+  if (failed(expectShape(*this, "result", getResult(), expected)))
+    return failure();
+  return expectSameElementType(*this, getResult(), getInput());
+}
+
+LogicalResult SplitOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.empty())
+    return emitOpError("input must have rank >= 1");
+  if (getResults().empty())
+    return emitOpError("needs at least one result");
+  Type first = getResults().front().getType();
+  for (Value r : getResults())
+    if (r.getType() != first)
+      return emitOpError("all results must have the same type");
+  int64_t parts = getResults().size();
+  if (!ShapedType::isDynamic(in.back()) && in.back() % parts != 0)
+    return emitOpError("last dimension ")
+           << in.back() << " does not split into " << parts << " equal parts";
+  SmallVector<int64_t> expected(in.begin(), in.end());
+  if (!ShapedType::isDynamic(in.back()))
+    expected.back() = in.back() / parts;
+  if (failed(expectShape(*this, "result", getResults().front(), expected)))
+    return failure();
+  return expectSameElementType(*this, getResults().front(), getInput());
+}
+
+LogicalResult SplitOp::fold(FoldAdaptor,
+                            SmallVectorImpl<OpFoldResult> &results) {
+  if (getNumResults() != 1 || getResult(0).getType() != getInput().getType())
+    return failure();
+  results.push_back(getInput());
+  return success();
+}
+
+LogicalResult BroadcastOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), out = shapeOf(getResult());
+  if (out.size() < in.size())
+    return emitOpError("result ")
+           << shapeStr(out) << " has fewer dimensions than the input "
+           << shapeStr(in);
+  size_t added = out.size() - in.size();
+  for (size_t i = 0; i < in.size(); ++i)
+    if (out[added + i] != in[i])
+      return emitOpError("result ")
+             << shapeStr(out) << " must end with the input shape "
+             << shapeStr(in);
+  size_t dynamic = llvm::count_if(out.take_front(added), ShapedType::isDynamic);
+  if (dynamic != getDynamicSizes().size())
+    return emitOpError("expects ")
+           << dynamic << " size operand(s), one per dynamic new dimension, got "
+           << getDynamicSizes().size();
+  return expectSameElementType(*this, getResult(), getInput());
+}
+
+OpFoldResult BroadcastOp::fold(FoldAdaptor) {
+  if (getType() == getInput().getType())
+    return getInput();
+  return {};
+}
+
+//===----------------------------------------------------------------------===//
+// RopeOp and AttentionOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult RopeOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput());
+  if (in.size() < 2)
+    return emitOpError("input must be [..., sequence, heads * head_dim]");
+  if (getHeadDim() % 2 != 0)
+    return emitOpError("head_dim ") << getHeadDim() << " must be even";
+  int64_t width = getHeads() * getHeadDim();
+  if (in.back() != width)
+    return emitOpError("input width ")
+           << in.back() << " is not heads x head_dim = " << getHeads() << " x "
+           << getHeadDim() << " = " << width;
+  if (!(getThetaAttr().getValueAsDouble() > 0.0))
+    return emitOpError("theta must be positive");
+  return success();
+}
+
+LogicalResult AttentionOp::verify() {
+  Value q = getQuery(), k = getKey(), v = getValue();
+  ArrayRef<int64_t> qs = shapeOf(q), ks = shapeOf(k), vs = shapeOf(v);
+  if (qs.size() < 2)
+    return emitOpError("query must be [..., sequence, heads * head_dim]");
+  if (ks.size() != qs.size() || vs.size() != qs.size())
+    return emitOpError("query, key and value must have the same rank");
+  int64_t heads = getHeads(), kvHeads = getKvHeads(), headDim = getHeadDim();
+  if (qs.back() != heads * headDim)
+    return emitOpError("query width ")
+           << qs.back() << " is not heads x head_dim = " << heads << " x "
+           << headDim << " = " << heads * headDim;
+  if (heads % kvHeads != 0)
+    return emitOpError("heads ")
+           << heads << " is not a multiple of kv_heads " << kvHeads;
+  int64_t kvWidth = kvHeads * headDim;
+  if (ks.back() != kvWidth || vs.back() != kvWidth)
+    return emitOpError("key/value width must be kv_heads x head_dim = ")
+           << kvHeads << " x " << headDim << " = " << kvWidth << ", got "
+           << ks.back() << " and " << vs.back();
+  size_t batch = qs.size() - 2;
+  if (!leadingCompatible(qs, ks, batch) || !leadingCompatible(qs, vs, batch))
+    return emitOpError("query, key and value batch dimensions differ: ")
+           << shapeStr(qs) << ", " << shapeStr(ks) << ", " << shapeStr(vs);
+  if (!compatible(ks[batch], vs[batch]))
+    return emitOpError("key and value have different numbers of rows: ")
+           << ks[batch] << " and " << vs[batch];
+  if (!(getScaleAttr().getValueAsDouble() > 0.0))
+    return emitOpError("scale must be positive");
+  if (getWindow() && !getCausal())
+    return emitOpError("a sliding window needs causal attention");
+
+  int64_t keys = ks[batch];
+  auto caches = getCaches();
+  if (!caches.empty() || getPosition()) {
+    if (caches.size() != 2 || !getPosition())
+      return emitOpError("a KV cache needs a key cache, a value cache and a "
+                         "position");
+    if (caches[0].getType() != caches[1].getType())
+      return emitOpError("key and value caches must have the same type");
+    ArrayRef<int64_t> cs = shapeOf(caches[0]);
+    if (cs.size() != qs.size() || cs.back() != kvWidth ||
+        !leadingCompatible(cs, qs, batch))
+      return emitOpError("cache type ")
+             << caches[0].getType() << " must be [batch..., capacity, "
+             << kvWidth << "] matching the query batch dimensions";
+    if (!compatible(ks[batch], qs[batch]))
+      return emitOpError("with a KV cache, key rows (")
+             << ks[batch] << ") must equal query rows (" << qs[batch] << ")";
+    keys = cs[batch];
+  }
+  if (getNumResults() != 1 + caches.size())
+    return emitOpError("expects ")
+           << 1 + caches.size() << " result(s): the output"
+           << (caches.empty() ? "" : " and the two updated caches") << ", got "
+           << getNumResults();
+  for (auto [cache, updated] : llvm::zip(caches, getUpdatedCaches()))
+    if (cache.getType() != updated.getType())
+      return emitOpError("updated cache type ")
+             << updated.getType() << " differs from the cache type "
+             << cache.getType();
+
+  if (Value mask = getKeyMask()) {
+    ArrayRef<int64_t> ms = shapeOf(mask);
+    if (ms.size() != batch + 1 || !leadingCompatible(ms, qs, batch))
+      return emitOpError("key mask ")
+             << shapeStr(ms) << " must be [batch..., keys] matching the query "
+             << shapeStr(qs);
+    if (!ShapedType::isDynamic(ms.back()) && !ShapedType::isDynamic(keys) &&
+        ms.back() > keys)
+      return emitOpError("key mask covers ")
+             << ms.back() << " keys but there are only " << keys;
+  }
+  if (failed(expectShape(*this, "output", getOutput(), qs)))
+    return failure();
+  return expectSameElementType(*this, getOutput(), q);
+}
+
+//===----------------------------------------------------------------------===//
+// Embedding, head, splice, regroup
+//===----------------------------------------------------------------------===//
+
+int64_t EmbedOp::getVocabSize() {
+  return getBaseVocab() + shapeOf(getExtra())[0];
+}
+
+LogicalResult EmbedOp::verify() {
+  ArrayRef<int64_t> t = shapeOf(getTable()), e = shapeOf(getExtra());
+  if (t.size() != 2 || e.size() != 2)
+    return emitOpError("tables must be [rows, width], got ")
+           << shapeStr(t) << " and " << shapeStr(e);
+  if (t[1] != e[1])
+    return emitOpError("table width ")
+           << t[1] << " differs from the extra table width " << e[1];
+  if ((int64_t)getBaseVocab() > t[0])
+    return emitOpError("base_vocab ")
+           << getBaseVocab() << " exceeds the table's " << t[0] << " rows";
+  SmallVector<int64_t> expected(shapeOf(getIds()));
+  expected.push_back(t[1]);
+  return expectShape(*this, "result", getResult(), expected);
+}
+
+LogicalResult LmHeadOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), w = shapeOf(getWeight()),
+                    ew = shapeOf(getExtraWeight());
+  if (in.empty())
+    return emitOpError("input must have rank >= 1");
+  if (w.size() != 2 || ew.size() != 2)
+    return emitOpError("weights must be [rows, width], got ")
+           << shapeStr(w) << " and " << shapeStr(ew);
+  if (!compatible(in.back(), w[1]) || w[1] != ew[1])
+    return emitOpError("input width ")
+           << in.back() << " does not match the weights " << shapeStr(w)
+           << " and " << shapeStr(ew);
+  if (failed(expectShape(*this, "bias", getBias(), {w[0]})) ||
+      failed(expectShape(*this, "extra bias", getExtraBias(), {ew[0]})))
+    return failure();
+  if ((int64_t)getBaseVocab() > w[0])
+    return emitOpError("base_vocab ")
+           << getBaseVocab() << " exceeds the weight's " << w[0] << " rows";
+  SmallVector<int64_t> expected(in.begin(), in.end());
+  expected.back() = getBaseVocab() + ew[0];
+  if (failed(expectShape(*this, "result", getResult(), expected)))
+    return failure();
+  return expectSameElementType(*this, getResult(), getInput());
+}
+
+LogicalResult SpliceOp::verify() {
+  ArrayRef<int64_t> e = shapeOf(getEmbeds()), ids = shapeOf(getIds()),
+                    vis = shapeOf(getVision());
+  if (e.size() != 2 || vis.size() != 2 || ids.size() != 1)
+    return emitOpError("expects embeds [S, D], ids [S] and vision [V, D]");
+  if (!compatible(e[0], ids[0]))
+    return emitOpError("embeds have ")
+           << e[0] << " rows but there are " << ids[0] << " ids";
+  if (!compatible(e[1], vis[1]))
+    return emitOpError("vision width ")
+           << vis[1] << " differs from the embedding width " << e[1];
+  if (!ShapedType::isDynamic(e[0]) && !ShapedType::isDynamic(vis[0]) &&
+      vis[0] > e[0])
+    return emitOpError("more vision tokens (")
+           << vis[0] << ") than sequence rows (" << e[0] << ")";
+  if (elementType(getVision()) != elementType(getEmbeds()))
+    return emitOpError("vision and embedding element types differ");
+  return success();
+}
+
+OpFoldResult SpliceOp::fold(FoldAdaptor) {
+  // No vision tokens: nothing to replace.
+  if (shapeOf(getVision())[0] == 0)
+    return getEmbeds();
+  return {};
+}
+
+LogicalResult AnyresRegroupOp::verify() {
+  ArrayRef<int64_t> f = shapeOf(getFeatures());
+  if (f.size() != 3)
+    return emitOpError("features must be [views, tokens, channels], got ")
+           << shapeStr(f);
+  int64_t tokens = f[1];
+  int64_t side = std::llround(std::sqrt((double)tokens));
+  if (ShapedType::isDynamic(tokens) || side * side != tokens)
+    return emitOpError("tokens per view (")
+           << (ShapedType::isDynamic(tokens) ? "?" : std::to_string(tokens))
+           << ") must be a static square number";
+  if (failed(expectShape(*this, "groups", getGroups(), f)) ||
+      failed(expectShape(*this, "mask", getMask(), {f[0], f[1]})) ||
+      failed(expectSameElementType(*this, getGroups(), getFeatures())))
+    return failure();
+  APInt rows, cols;
+  if (!ShapedType::isDynamic(f[0]) && matchPattern(getRows(), m_ConstantInt(&rows)) &&
+      matchPattern(getCols(), m_ConstantInt(&cols))) {
+    int64_t expected = 1 + rows.getSExtValue() * cols.getSExtValue();
+    if (f[0] != expected)
+      return emitOpError("a ")
+             << rows.getSExtValue() << "x" << cols.getSExtValue()
+             << " grid needs " << expected << " views (global + crops), got "
+             << f[0];
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// LayerStackOp
+//===----------------------------------------------------------------------===//
+
+/// The type of one layer's slice of a stacked value.
+static RankedTensorType dropLeadingDim(Type t) {
+  auto rt = cast<RankedTensorType>(t);
+  return RankedTensorType::get(rt.getShape().drop_front(), rt.getElementType(),
+                               rt.getEncoding());
+}
+
+LogicalResult LayerStackOp::verify() {
+  int64_t layers = getLayers();
+  for (auto [i, v] : llvm::enumerate(getPerLayer())) {
+    ArrayRef<int64_t> s = shapeOf(v);
+    if (s.empty() || s[0] != layers)
+      return emitOpError("per_layer operand #")
+             << i << " of type " << v.getType()
+             << " must have a leading dimension equal to the layer count "
+             << layers;
+  }
+  if (getNumResults() < getCarry().size())
+    return emitOpError("expects at least ")
+           << getCarry().size() << " result(s), one per carried value";
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(getCarry(), getCarryResults())))
+    if (std::get<0>(pair).getType() != std::get<1>(pair).getType())
+      return emitOpError("carry result #")
+             << i << " has type " << std::get<1>(pair).getType()
+             << " but the carried value has type " << std::get<0>(pair).getType();
+  for (auto [i, r] : llvm::enumerate(getStackedResults())) {
+    auto rt = dyn_cast<RankedTensorType>(r.getType());
+    if (!rt || rt.getRank() < 1 || rt.getDimSize(0) != layers)
+      return emitOpError("stacked result #")
+             << i << " of type " << r.getType()
+             << " must be a tensor with leading dimension " << layers;
+  }
+  return success();
+}
+
+LogicalResult LayerStackOp::verifyRegions() {
+  Block &body = getBodyBlock();
+  size_t nc = getCarry().size(), np = getPerLayer().size(),
+         ns = getShared().size();
+  if (body.getNumArguments() != nc + np + ns)
+    return emitOpError("body expects ")
+           << nc + np + ns << " arguments (" << nc << " carry, " << np
+           << " per_layer, " << ns << " shared), got " << body.getNumArguments();
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(getCarry(), getCarryArgs())))
+    if (std::get<0>(pair).getType() != std::get<1>(pair).getType())
+      return emitOpError("carry argument #") << i << " has the wrong type";
+  for (auto [i, pair] :
+       llvm::enumerate(llvm::zip(getPerLayer(), getPerLayerArgs())))
+    if (dropLeadingDim(std::get<0>(pair).getType()) !=
+        std::get<1>(pair).getType())
+      return emitOpError("per_layer argument #")
+             << i << " must have type "
+             << dropLeadingDim(std::get<0>(pair).getType()) << ", got "
+             << std::get<1>(pair).getType();
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(getShared(), getSharedArgs())))
+    if (std::get<0>(pair).getType() != std::get<1>(pair).getType())
+      return emitOpError("shared argument #") << i << " has the wrong type";
+
+  auto yield = dyn_cast<YieldOp>(body.getTerminator());
+  if (!yield)
+    return emitOpError("body must end with xgenmm.yield");
+  if (yield.getValues().size() != getNumResults())
+    return emitOpError("body yields ")
+           << yield.getValues().size() << " value(s) but the stack has "
+           << getNumResults() << " result(s)";
+  for (auto [i, pair] : llvm::enumerate(llvm::zip(yield.getValues(), getResults()))) {
+    Type yielded = std::get<0>(pair).getType(), result = std::get<1>(pair).getType();
+    Type expected = i < nc ? result : Type(dropLeadingDim(result));
+    if (yielded != expected)
+      return emitOpError("yielded value #")
+             << i << " has type " << yielded << ", expected " << expected;
+  }
+  return success();
+}
+
+namespace {
+/// Drops per_layer and shared operands whose block argument is unused: a
+/// weight nobody reads should not be loaded, packed or sliced per layer.
+struct DropUnusedStackInputs : OpRewritePattern<LayerStackOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(LayerStackOp op,
+                                PatternRewriter &rewriter) const override {
+    Block &body = op.getBodyBlock();
+    llvm::BitVector dead(body.getNumArguments());
+    SmallVector<Value> perLayer, shared;
+    for (auto [arg, v] : llvm::zip(op.getPerLayerArgs(), op.getPerLayer())) {
+      if (arg.use_empty())
+        dead.set(arg.getArgNumber());
+      else
+        perLayer.push_back(v);
+    }
+    for (auto [arg, v] : llvm::zip(op.getSharedArgs(), op.getShared())) {
+      if (arg.use_empty())
+        dead.set(arg.getArgNumber());
+      else
+        shared.push_back(v);
+    }
+    if (dead.none())
+      return failure();
+    auto newOp = LayerStackOp::create(
+        rewriter, op.getLoc(), op.getResultTypes(), op.getLayersAttr(),
+        op.getCarry(), perLayer, shared);
+    rewriter.inlineRegionBefore(op.getBody(), newOp.getBody(),
+                                newOp.getBody().end());
+    newOp.getBodyBlock().eraseArguments(dead);
+    rewriter.replaceOp(op, newOp.getResults());
+    return success();
+  }
+};
+} // namespace
+
+void LayerStackOp::getCanonicalizationPatterns(RewritePatternSet &results,
+                                               MLIRContext *context) {
+  results.add<DropUnusedStackInputs>(context);
+}
+
+#define GET_OP_CLASSES
+#include "dialects/XgenmmOps.cpp.inc"

@@ -1,0 +1,26 @@
+//===- xgenmm-opt.cpp - the mlir-opt of xgenmm ----------------------------===//
+//
+// Registers the xgenmm dialect and passes plus every upstream dialect,
+// extension and pass, so pipelines can be developed and tested with lit.
+//
+//===----------------------------------------------------------------------===//
+#include "dialects/XgenmmDialect.h"
+#include "passes/Passes.h"
+
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/InitAllPasses.h"
+#include "mlir/Tools/mlir-opt/MlirOptMain.h"
+
+int main(int argc, char **argv) {
+  mlir::registerAllPasses();
+  mlir::xgenmm::registerXgenmmPasses();
+
+  mlir::DialectRegistry registry;
+  mlir::registerAllDialects(registry);
+  mlir::registerAllExtensions(registry);
+  registry.insert<mlir::xgenmm::XgenmmDialect>();
+
+  return mlir::asMainReturnCode(
+      mlir::MlirOptMain(argc, argv, "xgenmm optimizer driver\n", registry));
+}
