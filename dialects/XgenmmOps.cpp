@@ -275,10 +275,6 @@ LogicalResult AddOp::verify() {
   if (elementType(getLhs()) != elementType(getRhs()))
     return emitOpError("operand element types differ: ")
            << elementType(getLhs()) << " and " << elementType(getRhs());
-  if (getType() != getLhs().getType())
-    return emitOpError("result type ")
-           << getType() << " differs from the left operand type "
-           << getLhs().getType();
   return success();
 }
 

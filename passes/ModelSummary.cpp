@@ -71,6 +71,10 @@ void collect(Operation *op, int64_t multiplier, FunctionStats &stats) {
           stats.linearFlops += 2.0 * multiplier *
                                staticProduct(shapeOf(patch.getResult()).drop_back()) *
                                staticProduct(w);
+        } else if (auto head = dyn_cast<LmHeadOp>(inner)) {
+          ArrayRef<int64_t> out = shapeOf(head.getResult());
+          stats.linearFlops += 2.0 * multiplier * staticProduct(out) *
+                               shapeOf(head.getWeight())[1];
         } else if (auto attn = dyn_cast<AttentionOp>(inner)) {
           // q.k and p.v: 2 multiply-adds per head dimension per head.
           stats.attentionFlopsPerPair +=
@@ -157,8 +161,8 @@ struct XgenmmModelSummaryPass
       os << llvm::formatv("layer stacks: {0} ({1} layers)\n", stats.stacks,
                           stats.stackedLayers);
       os << llvm::formatv(
-          "linear + patch-embed FLOPs (dynamic dims = 1): {0:F3} GFLOP\n",
-          stats.linearFlops / 1e9);
+          "linear, patch-embed and lm_head FLOPs (dynamic dims = 1): {0} ({1:F3} GFLOP)\n",
+          (int64_t)stats.linearFlops, stats.linearFlops / 1e9);
       os << llvm::formatv("attention FLOPs per query-key pair: {0}\n",
                           (int64_t)stats.attentionFlopsPerPair);
       os << "ops executed (layer stacks multiplied out):\n";

@@ -11,7 +11,7 @@ def XgenmmModelSummary : Pass<"xgenmm-model-summary", "::mlir::ModuleOp"> {
     parameters and bytes per component (the weight-name prefix up to the
     second dot, e.g. `vlm.vision_encoder`) and stored dtype; and for each
     function: its op counts with layer stacks multiplied out, and the
-    multiply-add FLOPs of its linear layers and patch embedding with every
+    multiply-add FLOPs of its linear layers, patch embedding and LM head with every
     dynamic dimension taken as 1 (so: per view for `encode_image`, per token
     for `prefill`/`decode`), plus the attention FLOPs per query-key pair.
   }];

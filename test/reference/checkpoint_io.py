@@ -37,11 +37,12 @@ def shard_plan(
     """Greedy split in the given order, identical to huggingface_hub.split_state_dict_into_shards."""
     from huggingface_hub.serialization import split_state_dict_into_shards_factory
 
-    sizes = dict(names_sizes)
-    fake = {n: n for n, _ in names_sizes}  # the factory only needs a size function per entry
+    # the factory only needs a size per entry (not str: it skips str entries as bnb metadata)
+    fake = {n: i for i, (n, _) in enumerate(names_sizes)}
+    by_index = [s for _, s in names_sizes]
     split = split_state_dict_into_shards_factory(
         fake,
-        get_storage_size=lambda n: sizes[n],
+        get_storage_size=lambda i: by_index[i],
         filename_pattern="model{suffix}.safetensors",
         max_shard_size=max_shard_size,
     )
@@ -101,9 +102,10 @@ class StreamingSafetensorsWriter:
         exp_name, shape, dt, nbytes = self._order[self._next]
         assert name == exp_name, (name, exp_name)
         assert tuple(t.shape) == shape and t.dtype == dt, (name, t.shape, t.dtype)
-        data = t.contiguous().view(torch.uint8).numpy().tobytes() if t.numel() else b""
-        assert len(data) == nbytes
-        self._f.write(data)
+        if nbytes:
+            data = t.contiguous().reshape(-1).view(torch.uint8).numpy()  # no copy
+            assert data.nbytes == nbytes
+            self._f.write(data.data)
         self._next += 1
 
     @property

@@ -15,6 +15,7 @@ tensor names (spec §6.2), all under ``vlm.``.
 from __future__ import annotations
 
 import dataclasses
+import inspect
 import math
 from dataclasses import dataclass, field
 
@@ -418,8 +419,11 @@ class XGenMM(nn.Module):
     @torch.no_grad()
     def lm(self, inputs_embeds: torch.Tensor, past=None):
         """[1, L, D] -> (logits [1, L, itl+3], cache). Positions continue from the cache."""
-        out = self.vlm.lang_model(inputs_embeds=inputs_embeds, past_key_values=past, use_cache=True)
-        return out.logits, out.past_key_values
+        lm = self.vlm.lang_model
+        # transformers >= 5.2x renamed past_key_values -> cache
+        key = "cache" if "cache" in inspect.signature(lm.forward).parameters else "past_key_values"
+        out = lm(inputs_embeds=inputs_embeds, use_cache=True, **{key: past})
+        return out.logits, (out["cache"] if key == "cache" else out.past_key_values)
 
 
 def splice(text_embeds: torch.Tensor, ids: list[int], image_token_id: int, vis_tokens: list[torch.Tensor]):
