@@ -306,20 +306,32 @@ LogicalResult SplitOp::verify() {
     return emitOpError("input must have rank >= 1");
   if (getResults().empty())
     return emitOpError("needs at least one result");
-  Type first = getResults().front().getType();
-  for (Value r : getResults())
-    if (r.getType() != first)
-      return emitOpError("all results must have the same type");
-  int64_t parts = getResults().size();
-  if (!ShapedType::isDynamic(in.back()) && in.back() % parts != 0)
-    return emitOpError("last dimension ")
-           << in.back() << " does not split into " << parts << " equal parts";
-  SmallVector<int64_t> expected(in.begin(), in.end());
-  if (!ShapedType::isDynamic(in.back()))
-    expected.back() = in.back() / parts;
-  if (failed(expectShape(*this, "result", getResults().front(), expected)))
-    return failure();
-  return expectSameElementType(*this, getResults().front(), getInput());
+  int64_t total = 0;
+  for (auto [i, r] : llvm::enumerate(getResults())) {
+    ArrayRef<int64_t> rs = shapeOf(r);
+    if (rs.size() != in.size() || !leadingCompatible(rs, in, in.size() - 1))
+      return emitOpError("result #")
+             << i << " " << shapeStr(rs)
+             << " must match the input " << shapeStr(in)
+             << " in all but the last dimension";
+    if (ShapedType::isDynamic(rs.back()))
+      return emitOpError("result #") << i << " needs a static last dimension";
+    total += rs.back();
+    if (failed(expectSameElementType(*this, r, getInput())))
+      return failure();
+  }
+  if (!ShapedType::isDynamic(in.back()) && total != in.back())
+    return emitOpError("result widths add up to ")
+           << total << " but the input is " << in.back() << " wide";
+  return success();
+}
+
+/// Column offset of result `index` in the input.
+int64_t SplitOp::getOffset(unsigned index) {
+  int64_t offset = 0;
+  for (unsigned i = 0; i < index; ++i)
+    offset += shapeOf(getResult(i)).back();
+  return offset;
 }
 
 LogicalResult SplitOp::fold(FoldAdaptor,

@@ -224,14 +224,18 @@ def Xgenmm_SwiGluOp : Xgenmm_Op<"swiglu", [Pure]> {
 }
 
 def Xgenmm_SplitOp : Xgenmm_Op<"split", [Pure]> {
-  let summary = "split the last dimension into equal parts";
+  let summary = "split the last dimension into consecutive parts";
   let description = [{
-    Splits `input [..., n*W]` into `n` results `[..., W]`, in order (the
-    fused QKV and key/value projections).
+    Splits `input [..., W]` into results `[..., W_i]` holding consecutive
+    column ranges, in order, with `sum W_i = W` (the fused QKV projection,
+    whose key and value parts are narrower than the query part under
+    grouped-query attention, and the resampler's key/value projection).
 
     ```mlir
     %q, %k, %v = xgenmm.split %qkv : tensor<?x9216xf32>
                  -> tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32>
+    %q2, %k2, %v2 = xgenmm.split %qkv2 : tensor<?x160xf32>
+                 -> tensor<?x96xf32>, tensor<?x32xf32>, tensor<?x32xf32>
     ```
   }];
   let arguments = (ins Xgenmm_Activation:$input);
@@ -239,6 +243,10 @@ def Xgenmm_SplitOp : Xgenmm_Op<"split", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` type($input) `->` type($results)";
   let hasVerifier = 1;
   let hasFolder = 1;
+  let extraClassDeclaration = [{
+    /// Column offset of result `index` in the input.
+    int64_t getOffset(unsigned index);
+  }];
 }
 
 def Xgenmm_BroadcastOp : Xgenmm_Op<"broadcast", [Pure]> {

@@ -275,25 +275,33 @@ func.func @f(%x: tensor<8xf32>) {
 
 // -----
 
-func.func @f(%x: tensor<8xf32>) {
-  // expected-error @+1 {{all results must have the same type}}
-  %a, %b = xgenmm.split %x : tensor<8xf32> -> tensor<4xf32>, tensor<2xf32>
+func.func @f(%x: tensor<2x8xf32>) {
+  // expected-error @+1 {{result #1 [3, 4] must match the input [2, 8] in all but the last dimension}}
+  %a, %b = xgenmm.split %x : tensor<2x8xf32> -> tensor<2x4xf32>, tensor<3x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x?xf32>) {
+  // expected-error @+1 {{result #0 needs a static last dimension}}
+  %a, %b = xgenmm.split %x : tensor<2x?xf32> -> tensor<2x?xf32>, tensor<2x4xf32>
   return
 }
 
 // -----
 
 func.func @f(%x: tensor<8xf32>) {
-  // expected-error @+1 {{last dimension 8 does not split into 3 equal parts}}
+  // expected-error @+1 {{result element type 'bf16' differs from input element type 'f32'}}
+  %a, %b = xgenmm.split %x : tensor<8xf32> -> tensor<4xf32>, tensor<4xbf16>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<8xf32>) {
+  // expected-error @+1 {{result widths add up to 6 but the input is 8 wide}}
   %a, %b, %c = xgenmm.split %x : tensor<8xf32> -> tensor<2xf32>, tensor<2xf32>, tensor<2xf32>
-  return
-}
-
-// -----
-
-func.func @f(%x: tensor<8xf32>) {
-  // expected-error @+1 {{result has shape [2], expected [4]}}
-  %a, %b = xgenmm.split %x : tensor<8xf32> -> tensor<2xf32>, tensor<2xf32>
   return
 }
 

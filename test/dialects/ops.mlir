@@ -72,6 +72,8 @@ func.func @split_broadcast(%x: tensor<?x12xf32>, %l: tensor<4x6xf32>, %n: index)
     -> (tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<2x?x4x6xf32>) {
   // CHECK: %{{.*}}:3 = xgenmm.split %{{.*}} : tensor<?x12xf32> -> tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>
   %q, %k, %v = xgenmm.split %x : tensor<?x12xf32> -> tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>
+  // CHECK: xgenmm.split %{{.*}} : tensor<?x12xf32> -> tensor<?x8xf32>, tensor<?x2xf32>, tensor<?x2xf32>
+  %q2, %k2, %v2 = xgenmm.split %x : tensor<?x12xf32> -> tensor<?x8xf32>, tensor<?x2xf32>, tensor<?x2xf32>
   // CHECK: xgenmm.broadcast %{{.*}}[%{{.*}}] : tensor<4x6xf32> -> tensor<2x?x4x6xf32>
   %b = xgenmm.broadcast %l [%n] : tensor<4x6xf32> -> tensor<2x?x4x6xf32>
   return %q, %k, %v, %b : tensor<?x4xf32>, tensor<?x4xf32>, tensor<?x4xf32>, tensor<2x?x4x6xf32>
