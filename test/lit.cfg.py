@@ -1,5 +1,6 @@
 # lit configuration of the xgenmm test suite.
 import os
+import sys
 
 import lit.formats
 from lit.llvm import llvm_config
@@ -14,8 +15,12 @@ config.excludes = ["CMakeLists.txt", "lit.cfg.py", "reference", "fixtures",
                    "Inputs"]
 
 config.substitutions.append(("%xgenmm_src_root", config.xgenmm_src_root))
+config.substitutions.append(
+    ("%fixtures", os.path.join(config.xgenmm_src_root, "test", "fixtures")))
+# Error tests make corrupted checkpoints with the standard library only.
+config.substitutions.append(("%python", sys.executable))
 
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["xgenmm-opt"], [config.xgenmm_tools_dir, config.llvm_tools_dir])
+    ["xgenmm-opt", "xgenmm-import"], [config.xgenmm_tools_dir, config.llvm_tools_dir])
