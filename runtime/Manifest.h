@@ -1,0 +1,61 @@
+//===- Manifest.h - manifest.json of an artifact ----------------*- C++ -*-===//
+//
+// Parses and validates manifest.json (format_version 1, ArtifactAbi.h).
+// Every field the runtime needs is checked for presence, type and range, and
+// errors name the field by its dotted path ("kv_cache.capacity"). Members
+// the runtime does not read are ignored, so that the compiler may add
+// information without a new format version.
+//
+//===----------------------------------------------------------------------===//
+#ifndef XGENMM_RUNTIME_MANIFEST_H
+#define XGENMM_RUNTIME_MANIFEST_H
+
+#include "runtime/xgenmm.h"
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace xgenmm::runtime {
+
+struct Manifest {
+  struct File {
+    uint64_t bytes = 0;
+    uint64_t xxh64 = 0;
+  };
+
+  std::string model;
+  std::string dtype; // weight storage: "f32" or "bf16"
+
+  std::string targetKind, targetTriple, targetCpu;
+  std::vector<std::string> targetFeatures;
+
+  File modelSo, weights;
+
+  std::string encodeImageSymbol;
+  int64_t imageSize = 0, maxViews = 0, tokensPerView = 0, visionWidth = 0;
+  bool anyres = false;
+
+  std::string prefillSymbol;
+  int64_t prefillMaxTokens = 0;
+
+  std::string decodeSymbol;
+
+  int64_t kvLayers = 0, kvCapacity = 0, kvWidth = 0;
+
+  int64_t vocabBase = 0, vocabLogits = 0;
+
+  int64_t imageToken = 0, imagePlaceholderToken = 0, endOfChunkToken = 0,
+          bosToken = 0, eosToken = 0, padToken = 0;
+};
+
+/// Parses `text`, the content of the file `path` (used in messages).
+/// XGENMM_ERROR_UNSUPPORTED for another format or format_version,
+/// XGENMM_ERROR_BAD_ARTIFACT for anything else.
+xgenmm_status parseManifest(std::string_view text, const std::string &path,
+                            Manifest &manifest);
+
+} // namespace xgenmm::runtime
+
+#endif // XGENMM_RUNTIME_MANIFEST_H

@@ -1,0 +1,26 @@
+//===- Xxh64.h - the XXH64 hash of artifact files ---------------*- C++ -*-===//
+//
+// XXH64 as specified in xxHash's doc/xxhash_spec.md (version 0.1.1):
+// manifest.json records it for model.so and weights.bin, the compiler
+// computes it when it writes them and the runtime checks it at load. The
+// runtime links nothing but the standard library, hence this copy.
+//
+//===----------------------------------------------------------------------===//
+#ifndef XGENMM_RUNTIME_XXH64_H
+#define XGENMM_RUNTIME_XXH64_H
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace xgenmm::runtime {
+
+/// XXH64 of `size` bytes at `data` (which may be null if size is 0).
+uint64_t xxh64(const void *data, size_t size, uint64_t seed = 0);
+
+/// 16 lowercase hex digits, the manifest's spelling.
+std::string formatXxh64(uint64_t hash);
+
+} // namespace xgenmm::runtime
+
+#endif // XGENMM_RUNTIME_XXH64_H
