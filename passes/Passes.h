@@ -3,8 +3,14 @@
 #define XGENMM_PASSES_PASSES_H
 
 #include "dialects/XgenmmOps.h"
+#include "mlir/Dialect/Bufferization/IR/Bufferization.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
+#include "mlir/Pass/PassManager.h"
 
 #include <memory>
 
@@ -15,6 +21,19 @@ namespace mlir::xgenmm {
 
 #define GEN_PASS_REGISTRATION
 #include "passes/Passes.h.inc"
+
+struct CpuPipelineOptions {
+  /// Weight storage: f32, bf16 or stored (see xgenmm-bind-weights).
+  std::string dtype = "f32";
+};
+
+/// From xgenmm IR to the LLVM dialect for x86-64 CPUs: weights bound to
+/// one buffer, ops lowered to linalg, bufferized, entry points exported
+/// with the artifact's C ABI (runtime/ArtifactAbi.h), lowered to LLVM.
+void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
+
+/// Registers buildCpuPipeline as `xgenmm-cpu-pipeline` (with option dtype).
+void registerCpuPipeline();
 
 } // namespace mlir::xgenmm
 

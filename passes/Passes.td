@@ -35,4 +35,78 @@ def XgenmmExpandLayerStacks : Pass<"xgenmm-expand-layer-stacks"> {
                            "::mlir::arith::ArithDialect"];
 }
 
+def XgenmmLowerToLinalg : Pass<"xgenmm-lower-to-linalg", "::mlir::ModuleOp"> {
+  let summary = "Lower every xgenmm op except xgenmm.weight to linalg, tensor, arith, math and scf";
+  let description = [{
+    The reference decomposition of the dialect, one pattern file per op
+    family: dense layers become contraction generics initialised with their
+    bias; norms, GELU, SwiGLU and residual adds become f32 generics;
+    attention becomes a q k^T contraction, masking, softmax and a p v
+    contraction (with the KV cache updated by insert_slice and only rows
+    [0, position + S) attended); RoPE, the embedding, the splice and the
+    anyres regrouping become index-computing generics or loops; layer
+    stacks become `scf.for` loops over their layers (first, so that the KV
+    caches they carry are recognised and updated in place).
+    `xgenmm.weight` stays: binding weights to storage is the target
+    pipeline's job. Activations must be f32.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def XgenmmBindWeights : Pass<"xgenmm-bind-weights", "::mlir::ModuleOp"> {
+  let summary = "Lay out every weight in one buffer and read weights from it";
+  let description = [{
+    Gives every distinct checkpoint tensor (by name; stacked weights with
+    their layers contiguous) a 64-byte aligned offset in one weight buffer,
+    in the element type chosen by `dtype`, and records the layout in the
+    module attribute `xgenmm.weight_layout` (what the compiler writes to
+    `weights.bin`). Every function that reads weights gets a leading
+    `memref<?xi8>` argument, the buffer, and each `xgenmm.weight` becomes a
+    `memref.view` of it at its offset, as a tensor.
+
+    `dtype=f32` stores every weight in f32. `dtype=bf16` stores matrices
+    (weights of rank >= 2 per layer, except the resampler latents, which are
+    activations) in bf16 and vectors (norm parameters, biases) in f32.
+    `dtype=stored` keeps each weight's element type.
+
+    Entry functions become private here: the bufferization that follows
+    may then rewrite their results, and `xgenmm-export-entry-points` makes
+    them public again.
+  }];
+  let options = [
+    Option<"dtype", "dtype", "std::string", /*default=*/"\"f32\"",
+           "Weight storage: f32, bf16 or stored">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
+def XgenmmExportEntryPoints : Pass<"xgenmm-export-entry-points", "::mlir::ModuleOp"> {
+  let summary = "Expose encode_image, prefill and decode with the artifact's C ABI";
+  let description = [{
+    After bufferization (results that alias arguments dropped, others turned
+    into out-parameters), renames `@encode_image`, `@prefill` and `@decode`
+    to `@xgenmm_<name>`, makes them public and requests MLIR's C interface
+    (`_mlir_ciface_xgenmm_<name>`), the symbols the runtime resolves
+    (runtime/ArtifactAbi.h). Fails if an entry point still returns values or
+    its argument count differs from the ABI's.
+  }];
+}
+
+def XgenmmCopiesToLinalg : Pass<"xgenmm-copies-to-linalg"> {
+  let summary = "Turn memref.copy into linalg.copy";
+  let description = [{
+    `memref.copy` between non-identity layouts lowers to a call of
+    `memrefCopy` from MLIR's C runner utilities, which a deployed model must
+    not need; as `linalg.copy` it goes through the same code generation as
+    every other op. Copies of a buffer onto itself are erased.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect"];
+}
+
 #endif // XGENMM_PASSES_TD

@@ -15,6 +15,7 @@
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::xgenmm::registerXgenmmPasses();
+  mlir::xgenmm::registerCpuPipeline();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);

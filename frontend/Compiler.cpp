@@ -1,0 +1,522 @@
+//===- Compiler.cpp - checkpoint or xgenmm IR -> artifact -----------------===//
+#include "frontend/Compiler.h"
+
+#include "dialects/XgenmmOps.h"
+#include "passes/Passes.h"
+#include "runtime/ArtifactAbi.h"
+#include "runtime/Xxh64.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/ExecutionEngine/OptUtils.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/SourceMgr.h"
+#include "mlir/InitAllDialects.h"
+#include "mlir/InitAllExtensions.h"
+#include "mlir/Parser/Parser.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Export.h"
+
+#include "llvm/ADT/ScopeExit.h"
+#include "llvm/IR/LegacyPassManager.h"
+#include "llvm/IR/Module.h"
+#include "llvm/MC/TargetRegistry.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Program.h"
+#include "llvm/Support/TargetSelect.h"
+#include "llvm/Target/TargetMachine.h"
+#include "llvm/TargetParser/Host.h"
+#include "llvm/TargetParser/Triple.h"
+
+#include <chrono>
+#include <cstring>
+#include <fstream>
+
+using namespace mlir;
+
+namespace xgenmm {
+namespace {
+
+/// Prints "  <stage> ... <ms> ms" when the stage ends.
+class Stage {
+public:
+  Stage(llvm::raw_ostream &log, const char *name) : log(log), name(name) {
+    log << "  " << llvm::left_justify(name, 28) << " ";
+    log.flush();
+  }
+  ~Stage() {
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    log << llvm::format("%8.0f ms", ms) << (detail.empty() ? "" : "  " + detail)
+        << "\n";
+  }
+  std::string detail;
+
+private:
+  llvm::raw_ostream &log;
+  const char *name;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+};
+
+/// Attributes of the resolved config back to JSON for the manifest.
+JsonValue toJson(Attribute a) {
+  if (auto d = dyn_cast<DictionaryAttr>(a)) {
+    std::vector<std::pair<std::string, JsonValue>> members;
+    for (NamedAttribute n : d)
+      members.emplace_back(n.getName().str(), toJson(n.getValue()));
+    return JsonValue::object(members);
+  }
+  if (auto arr = dyn_cast<ArrayAttr>(a)) {
+    std::vector<JsonValue> items;
+    for (Attribute x : arr)
+      items.push_back(toJson(x));
+    return JsonValue::array(items);
+  }
+  if (auto i = dyn_cast<IntegerAttr>(a))
+    return i.getType().isInteger(1) ? JsonValue::boolean(i.getValue().getBoolValue())
+                                    : JsonValue::integer(i.getInt());
+  if (auto f = dyn_cast<FloatAttr>(a))
+    return JsonValue::number(f.getValueAsDouble());
+  if (auto s = dyn_cast<StringAttr>(a))
+    return JsonValue::string(s.str());
+  return JsonValue::null();
+}
+
+const JsonValue *path(const JsonValue &root, std::initializer_list<const char *> keys) {
+  const JsonValue *v = &root;
+  for (const char *k : keys)
+    if (!(v = v->get(k)))
+      return nullptr;
+  return v;
+}
+int64_t intAt(const JsonValue &root, std::initializer_list<const char *> keys) {
+  const JsonValue *v = path(root, keys);
+  return v && v->isInteger() ? v->asInteger() : 0;
+}
+
+uint16_t f32ToBf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) // NaN: keep it a quiet NaN
+    return (uint16_t)((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1); // round to nearest even
+  return (uint16_t)(u >> 16);
+}
+float bf16ToF32(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+float f16ToF32(uint16_t h) {
+  uint32_t sign = (uint32_t)(h & 0x8000) << 16, exp = (h >> 10) & 0x1f,
+           man = h & 0x3ff, u;
+  if (exp == 0x1f)
+    u = sign | 0x7f800000u | (man << 13);
+  else if (exp != 0)
+    u = sign | ((exp + 112) << 23) | (man << 13);
+  else if (man == 0)
+    u = sign;
+  else { // subnormal: normalise
+    int e = -1;
+    do {
+      ++e;
+      man <<= 1;
+    } while (!(man & 0x400));
+    u = sign | ((uint32_t)(112 - e) << 23) | ((man & 0x3ff) << 13);
+  }
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+/// Converts one tensor from its checkpoint dtype into `dst` (f32 or bf16).
+void convert(const TensorInfo &t, Type dst, uint8_t *out) {
+  int64_t n = t.numElements();
+  auto load = [&](int64_t i) -> float {
+    switch (t.dtype) {
+    case DType::BF16: {
+      uint16_t h;
+      std::memcpy(&h, t.data + 2 * i, 2);
+      return bf16ToF32(h);
+    }
+    case DType::F16: {
+      uint16_t h;
+      std::memcpy(&h, t.data + 2 * i, 2);
+      return f16ToF32(h);
+    }
+    default: {
+      float f;
+      std::memcpy(&f, t.data + 4 * i, 4);
+      return f;
+    }
+    }
+  };
+  if (dst.isF32() && t.dtype == DType::F32) {
+    std::memcpy(out, t.data, 4 * n);
+  } else if (dst.isBF16() && t.dtype == DType::BF16) {
+    std::memcpy(out, t.data, 2 * n);
+  } else if (dst.isF32()) {
+    for (int64_t i = 0; i < n; ++i) {
+      float f = load(i);
+      std::memcpy(out + 4 * i, &f, 4);
+    }
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      uint16_t h = f32ToBf16(load(i));
+      std::memcpy(out + 2 * i, &h, 2);
+    }
+  }
+}
+
+/// Writes weights.bin from the layout xgenmm-bind-weights recorded.
+bool writeWeights(ModuleOp module, const WeightSet &weights,
+                  const std::string &file, std::string &error) {
+  auto layout = module->getAttrOfType<ArrayAttr>("xgenmm.weight_layout");
+  auto total = module->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes");
+  if (!layout || !total) {
+    error = "internal error: no weight layout after binding the weights";
+    return false;
+  }
+  std::vector<uint8_t> buffer(total.getInt(), 0);
+  for (Attribute a : layout) {
+    auto entry = cast<DictionaryAttr>(a);
+    std::string name = entry.getAs<StringAttr>("name").str();
+    int64_t offset = entry.getAs<IntegerAttr>("offset").getInt();
+    auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
+    auto layersAttr = entry.getAs<IntegerAttr>("layers");
+    int64_t layers = layersAttr ? layersAttr.getInt() : 1;
+    int64_t perLayer = type.getNumElements() / layers;
+    int64_t eltBytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+    for (int64_t l = 0; l < layers; ++l) {
+      std::string layerName = name;
+      if (size_t at = layerName.find("{}"); at != std::string::npos)
+        layerName.replace(at, 2, std::to_string(l));
+      const TensorInfo *t = weights.find(layerName);
+      if (!t || t->numElements() != perLayer) {
+        error = "weight '" + layerName + "' is missing from the checkpoint or "
+                "has another size than the IR says";
+        return false;
+      }
+      convert(*t, type.getElementType(), buffer.data() + offset + l * perLayer * eltBytes);
+    }
+  }
+  std::ofstream out(file, std::ios::binary);
+  out.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
+  if (!out) {
+    error = "cannot write " + file;
+    return false;
+  }
+  return true;
+}
+
+bool readFile(const std::string &file, std::string &contents) {
+  std::ifstream in(file, std::ios::binary);
+  if (!in)
+    return false;
+  contents.assign(std::istreambuf_iterator<char>(in), {});
+  return true;
+}
+
+JsonValue fileEntry(const std::string &file, std::string &error) {
+  std::string bytes;
+  if (!readFile(file, bytes)) {
+    error = "cannot read back " + file;
+    return {};
+  }
+  return JsonValue::object(
+      {{"bytes", JsonValue::integer((int64_t)bytes.size())},
+       {"xxh64", JsonValue::string(runtime::formatXxh64(
+                     runtime::xxh64(bytes.data(), bytes.size())))}});
+}
+
+} // namespace
+
+bool compileArtifact(const std::string &input, const std::string &output,
+                     const CompileOptions &options, llvm::raw_ostream &log,
+                     std::string &error) {
+  if (options.dtype != "f32" && options.dtype != "bf16") {
+    error = "--dtype must be f32 or bf16, got '" + options.dtype + "'";
+    return false;
+  }
+  DialectRegistry registry;
+  registerAllDialects(registry);
+  registerAllExtensions(registry);
+  registry.insert<mlir::xgenmm::XgenmmDialect>();
+  registerBuiltinDialectTranslation(registry);
+  registerLLVMDialectTranslation(registry);
+  MLIRContext context(registry);
+  context.loadAllAvailableDialects();
+  // Compiler diagnostics (a pass failing, a bad .mlir input) go to the log
+  // with their locations.
+  llvm::SourceMgr sourceMgr;
+  SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, log);
+
+  log << "xgenmm-compile: " << input << " -> " << output << "\n";
+  OwningOpRef<ModuleOp> module;
+  std::unique_ptr<WeightSet> weights;
+  std::string checkpoint = options.checkpointDir;
+  {
+    Stage stage(log, "import");
+    if (llvm::sys::fs::is_directory(input)) {
+      auto imported = importCheckpoint(context, input, options.import, error);
+      if (!imported)
+        return false;
+      module = std::move(imported->module);
+      weights = std::move(imported->weights);
+      stage.detail = std::to_string(imported->tensorsUsed) + " tensors";
+    } else {
+      module = parseSourceFile<ModuleOp>(input, &context);
+      if (!module) {
+        error = input + ": cannot parse the xgenmm IR (diagnostics above)";
+        return false;
+      }
+      if (checkpoint.empty())
+        if (auto a = (*module)->getAttrOfType<StringAttr>("xgenmm.checkpoint"))
+          checkpoint = a.str();
+      if (checkpoint.empty()) {
+        error = input + ": no checkpoint to read weights from: pass "
+                "--checkpoint <dir> (the module has no xgenmm.checkpoint attribute)";
+        return false;
+      }
+      weights = WeightSet::open(checkpoint, error);
+      if (!weights)
+        return false;
+      stage.detail = "weights from " + checkpoint;
+    }
+  }
+  auto configAttr = (*module)->getAttrOfType<DictionaryAttr>("xgenmm.config");
+  if (!configAttr) {
+    error = input + ": the module has no xgenmm.config attribute (import the "
+            "checkpoint with xgenmm-import)";
+    return false;
+  }
+  JsonValue config = toJson(configAttr);
+  std::string modelName = "model";
+  if (auto a = (*module)->getAttrOfType<StringAttr>("xgenmm.model"))
+    modelName = a.str();
+  // KV-cache geometry from the IR itself (the decode entry's cache type).
+  int64_t kvLayers = 0, kvCapacity = 0, kvWidth = 0;
+  if (auto decode = module->lookupSymbol<func::FuncOp>("decode")) {
+    auto cache = cast<RankedTensorType>(decode.getFunctionType().getInput(2));
+    kvLayers = cache.getDimSize(0);
+    kvCapacity = cache.getDimSize(1);
+    kvWidth = cache.getDimSize(2);
+  }
+
+  {
+    Stage stage(log, "lower to LLVM dialect");
+    PassManager pm(&context);
+    mlir::xgenmm::CpuPipelineOptions pipeline;
+    pipeline.dtype = options.dtype;
+    mlir::xgenmm::buildCpuPipeline(pm, pipeline);
+    if (failed(pm.run(*module))) {
+      error = "the CPU pipeline failed (diagnostics above)";
+      return false;
+    }
+  }
+
+  // Build into a temporary directory; rename into place at the end.
+  llvm::SmallString<256> tmp(output);
+  tmp += ".tmp-%%%%%%";
+  llvm::SmallString<256> tmpDir;
+  llvm::sys::fs::createUniquePath(tmp, tmpDir, /*MakeAbsolute=*/false);
+  if (std::error_code ec = llvm::sys::fs::create_directories(tmpDir)) {
+    error = "cannot create " + tmpDir.str().str() + ": " + ec.message();
+    return false;
+  }
+  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tmpDir); });
+  auto inTmp = [&](const char *f) { return (tmpDir + "/" + f).str(); };
+
+  {
+    Stage stage(log, "write weights.bin");
+    if (!writeWeights(*module, *weights, inTmp(abi::kWeightsFile), error))
+      return false;
+    stage.detail = std::to_string(
+                       (*module)->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes").getInt() >>
+                       20) +
+                   " MiB, " + options.dtype;
+  }
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  std::string cpu = options.targetCpu.empty() ? llvm::sys::getHostCPUName().str()
+                                              : options.targetCpu;
+  std::string features = options.targetFeatures;
+  if (features.empty() && options.targetCpu.empty())
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      features += (features.empty() ? "" : ",") + std::string(f.second ? "+" : "-") +
+                  f.first().str();
+  llvm::Triple triple(llvm::sys::getDefaultTargetTriple());
+  std::string lookupError;
+  const llvm::Target *target = llvm::TargetRegistry::lookupTarget(triple, lookupError);
+  if (!target) {
+    error = "no LLVM target for " + triple.str() + ": " + lookupError;
+    return false;
+  }
+  std::unique_ptr<llvm::TargetMachine> machine(target->createTargetMachine(
+      triple, cpu, features, llvm::TargetOptions(), llvm::Reloc::PIC_,
+      std::nullopt, llvm::CodeGenOptLevel::Aggressive));
+  if (!machine) {
+    error = "cannot create a target machine for cpu '" + cpu + "'";
+    return false;
+  }
+
+  {
+    Stage stage(log, "LLVM IR, optimise, object");
+    if (options.keepIntermediates) {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(inTmp("model.mlir"), ec);
+      module->print(os);
+    }
+    llvm::LLVMContext llvmContext;
+    std::unique_ptr<llvm::Module> llvmModule =
+        translateModuleToLLVMIR(*module, llvmContext, modelName);
+    if (!llvmModule) {
+      error = "translation to LLVM IR failed (diagnostics above)";
+      return false;
+    }
+    llvmModule->setDataLayout(machine->createDataLayout());
+    llvmModule->setTargetTriple(triple);
+    if (llvm::Error e = makeOptimizingTransformer(3, 0, machine.get())(llvmModule.get())) {
+      error = "LLVM optimisation failed: " + llvm::toString(std::move(e));
+      return false;
+    }
+    if (options.keepIntermediates) {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(inTmp("model.ll"), ec);
+      llvmModule->print(os, nullptr);
+    }
+    std::error_code ec;
+    llvm::raw_fd_ostream obj(inTmp("model.o"), ec, llvm::sys::fs::OF_None);
+    if (ec) {
+      error = "cannot write model.o: " + ec.message();
+      return false;
+    }
+    llvm::legacy::PassManager codegen;
+    if (machine->addPassesToEmitFile(codegen, obj, nullptr,
+                                     llvm::CodeGenFileType::ObjectFile)) {
+      error = "the target cannot emit object files";
+      return false;
+    }
+    codegen.run(*llvmModule);
+    stage.detail = "cpu " + cpu;
+  }
+
+  {
+    Stage stage(log, "link model.so");
+    // The link uses the toolchain's clang driver; the result depends only
+    // on libc and libm.
+    std::string clang = std::string(XGENMM_LLVM_TOOLS_DIR) + "/clang";
+    if (!llvm::sys::fs::can_execute(clang)) {
+      auto found = llvm::sys::findProgramByName("clang-22");
+      if (!found) {
+        error = "cannot find clang to link model.so (install clang-22)";
+        return false;
+      }
+      clang = *found;
+    }
+    std::string so = inTmp(abi::kModelFile), o = inTmp("model.o");
+    llvm::SmallVector<llvm::StringRef> args = {clang, "-shared", "-fPIC", "-o", so, o,
+                                               "-lm", "-Wl,-z,noexecstack"};
+    std::string message;
+    if (llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0, &message) != 0) {
+      error = "linking model.so failed" + (message.empty() ? "" : ": " + message);
+      return false;
+    }
+    llvm::sys::fs::remove(o);
+  }
+
+  {
+    Stage stage(log, "manifest.json");
+    std::vector<JsonValue> featureList;
+    for (auto &f : llvm::sys::getHostCPUFeatures())
+      if (f.second && (features.empty() ||
+                       llvm::StringRef(features).contains("+" + f.first().str())))
+        featureList.push_back(JsonValue::string(f.first().str()));
+    if (!options.targetCpu.empty()) {
+      featureList.clear();
+      for (llvm::StringRef f : llvm::split(features, ','))
+        if (f.consume_front("+"))
+          featureList.push_back(JsonValue::string(f.str()));
+    }
+    std::sort(featureList.begin(), featureList.end(),
+              [](const JsonValue &a, const JsonValue &b) {
+                return a.asString() < b.asString();
+              });
+    JsonValue so = fileEntry(inTmp(abi::kModelFile), error);
+    JsonValue wb = fileEntry(inTmp(abi::kWeightsFile), error);
+    if (!error.empty())
+      return false;
+    int64_t image = intAt(config, {"vision", "image_size"});
+    const JsonValue *grids = path(config, {"preprocessor", "grids"});
+    int64_t maxCrops = 0;
+    if (grids)
+      for (const JsonValue &g : grids->asArray())
+        maxCrops = std::max(maxCrops, (g.asArray()[0].asInteger() / image) *
+                                          (g.asArray()[1].asInteger() / image));
+    bool anyres = maxCrops > 0;
+    int64_t base = intAt(config, {"text", "initial_tokenizer_len"});
+    JsonValue special = *path(config, {"special_tokens"});
+    std::vector<std::pair<std::string, JsonValue>> specialMembers = special.asObject();
+    for (const char *k : {"bos_token_id", "eos_token_id", "pad_token_id"})
+      specialMembers.emplace_back(std::string(k).substr(0, 3),
+                                  JsonValue::integer(intAt(config, {"text", k})));
+    JsonValue manifest = JsonValue::object({
+        {"format", JsonValue::string(abi::kFormat)},
+        {"format_version", JsonValue::integer(abi::kFormatVersion)},
+        {"model", JsonValue::string(modelName)},
+        {"config", config},
+        {"target", JsonValue::object({{"kind", JsonValue::string("cpu")},
+                                      {"triple", JsonValue::string(triple.str())},
+                                      {"cpu", JsonValue::string(cpu)},
+                                      {"features", JsonValue::array(featureList)}})},
+        {"dtype", JsonValue::string(options.dtype)},
+        {"files", JsonValue::object({{abi::kModelFile, so}, {abi::kWeightsFile, wb}})},
+        {"encode_image",
+         JsonValue::object(
+             {{"symbol", JsonValue::string(abi::kEncodeImageSymbol)},
+              {"image_size", JsonValue::integer(image)},
+              {"max_views", JsonValue::integer(1 + maxCrops)},
+              {"tokens_per_view", JsonValue::integer(intAt(config, {"resampler", "num_latents"}))},
+              {"width", JsonValue::integer(intAt(config, {"text", "hidden_size"}))},
+              {"anyres", JsonValue::boolean(anyres)}})},
+        {"prefill", JsonValue::object({{"symbol", JsonValue::string(abi::kPrefillSymbol)},
+                                       {"max_tokens", JsonValue::integer(kvCapacity)}})},
+        {"decode", JsonValue::object({{"symbol", JsonValue::string(abi::kDecodeSymbol)}})},
+        {"kv_cache", JsonValue::object({{"layers", JsonValue::integer(kvLayers)},
+                                        {"capacity", JsonValue::integer(kvCapacity)},
+                                        {"width", JsonValue::integer(kvWidth)},
+                                        {"dtype", JsonValue::string("f32")}})},
+        {"vocab", JsonValue::object({{"base", JsonValue::integer(base)},
+                                     {"logits", JsonValue::integer(base + 3)}})},
+        {"special_tokens", JsonValue::object(specialMembers)},
+    });
+    std::ofstream out(inTmp(abi::kManifestFile), std::ios::binary);
+    out << manifest.serialize() << "\n";
+    if (!out) {
+      error = "cannot write manifest.json";
+      return false;
+    }
+  }
+
+  // Replace any previous artifact only now that the new one is complete.
+  if (llvm::sys::fs::exists(output))
+    if (std::error_code ec = llvm::sys::fs::remove_directories(output)) {
+      error = "cannot replace " + output + ": " + ec.message();
+      return false;
+    }
+  if (std::error_code ec = llvm::sys::fs::rename(tmpDir, output)) {
+    error = "cannot move the artifact to " + output + ": " + ec.message();
+    return false;
+  }
+  cleanup.release();
+  log << "xgenmm-compile: wrote " << output << "\n";
+  return true;
+}
+
+} // namespace xgenmm

@@ -1,0 +1,39 @@
+//===- Compiler.h - checkpoint or xgenmm IR -> artifact ---------*- C++ -*-===//
+#ifndef XGENMM_FRONTEND_COMPILER_H
+#define XGENMM_FRONTEND_COMPILER_H
+
+#include "frontend/Importer.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+#include <string>
+
+namespace xgenmm {
+
+struct CompileOptions {
+  /// Weight storage in weights.bin: f32 or bf16.
+  std::string dtype = "f32";
+  /// LLVM CPU name and feature string; empty: the host's.
+  std::string targetCpu, targetFeatures;
+  /// Checkpoint directory holding the weights of a model.mlir input; empty:
+  /// the module's xgenmm.checkpoint attribute.
+  std::string checkpointDir;
+  /// For a checkpoint input: overrides and context length.
+  ImportOptions import;
+  /// Also write model.ll (optimised LLVM IR) and model.mlir (the LLVM
+  /// dialect) into the artifact, for inspection.
+  bool keepIntermediates = false;
+};
+
+/// Compiles a Hugging Face checkpoint directory or an xgenmm .mlir file
+/// into the artifact directory `output` (runtime/ArtifactAbi.h). Progress
+/// and per-stage timings go to `log`. The artifact is built in a temporary
+/// directory next to `output` and renamed into place at the end, so a
+/// failure never leaves a partial artifact. Returns false with `error`.
+bool compileArtifact(const std::string &input, const std::string &output,
+                     const CompileOptions &options, llvm::raw_ostream &log,
+                     std::string &error);
+
+} // namespace xgenmm
+
+#endif // XGENMM_FRONTEND_COMPILER_H

@@ -1,0 +1,63 @@
+//===- xgenmm-compile.cpp - checkpoint or xgenmm IR -> artifact -----------===//
+#include "frontend/Compiler.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/raw_ostream.h"
+
+namespace cl = llvm::cl;
+
+static cl::opt<std::string> input(cl::Positional, cl::Required,
+                                  cl::desc("<hugging-face-checkpoint-dir | model.mlir>"));
+static cl::opt<std::string> output("o", cl::Required, cl::desc("Artifact directory"),
+                                   cl::value_desc("artifact-dir"));
+static cl::opt<std::string> dtype("dtype", cl::desc("Weight storage: f32 or bf16"),
+                                  cl::init("f32"));
+static cl::opt<std::string> targetCpu("target-cpu",
+                                      cl::desc("LLVM CPU name (default: the host's)"));
+static cl::opt<std::string> targetFeatures(
+    "target-features",
+    cl::desc("LLVM feature string, e.g. +avx2,+fma (default: the host's)"));
+static cl::opt<std::string> checkpoint(
+    "checkpoint", cl::desc("Checkpoint directory with the weights of a .mlir input"));
+static cl::list<std::string> overrides(
+    "set", cl::desc("Override a configuration field (checkpoint input), e.g. "
+                    "--set text_config.rope_theta=500"),
+    cl::value_desc("path=value"));
+static cl::opt<int64_t> contextLength(
+    "context", cl::desc("KV-cache capacity in tokens (checkpoint input; default "
+                        "text_config.max_position_embeddings)"),
+    cl::init(0));
+static cl::opt<bool> keep("keep-intermediates",
+                          cl::desc("Also write model.mlir (LLVM dialect) and "
+                                   "model.ll into the artifact"));
+
+int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "xgenmm-compile: compiles an xGen-MM r-v1.5 checkpoint (or its xgenmm IR) "
+      "into an artifact directory (model.so, weights.bin, manifest.json)\n");
+  xgenmm::CompileOptions options;
+  options.dtype = dtype;
+  options.targetCpu = targetCpu;
+  options.targetFeatures = targetFeatures;
+  options.checkpointDir = checkpoint;
+  options.keepIntermediates = keep;
+  std::string error;
+  for (const std::string &item : overrides)
+    if (!xgenmm::parseOverride(item, options.import.overrides, error)) {
+      llvm::errs() << "xgenmm-compile: error: " << error << "\n";
+      return 1;
+    }
+  if (contextLength < 0) {
+    llvm::errs() << "xgenmm-compile: error: --context must be positive\n";
+    return 1;
+  }
+  options.import.contextLength = contextLength;
+  if (!xgenmm::compileArtifact(input, output, options, llvm::errs(), error)) {
+    llvm::errs() << "xgenmm-compile: error: " << error << "\n";
+    return 1;
+  }
+  return 0;
+}

@@ -1,0 +1,111 @@
+//===- CpuPipeline.cpp - xgenmm IR -> LLVM dialect for CPUs ---------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
+#include "mlir/Dialect/Bufferization/Transforms/Passes.h"
+#include "mlir/Dialect/Linalg/Passes.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/MemRef/Transforms/Passes.h"
+#include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/Passes.h"
+
+namespace mlir::xgenmm {
+#define GEN_PASS_DEF_XGENMMCOPIESTOLINALG
+#include "passes/Passes.h.inc"
+} // namespace mlir::xgenmm
+
+using namespace mlir;
+using namespace mlir::xgenmm;
+
+namespace {
+
+struct XgenmmCopiesToLinalgPass
+    : xgenmm::impl::XgenmmCopiesToLinalgBase<XgenmmCopiesToLinalgPass> {
+  void runOnOperation() override {
+    SmallVector<memref::CopyOp> copies;
+    getOperation()->walk([&](memref::CopyOp c) { copies.push_back(c); });
+    for (memref::CopyOp c : copies) {
+      OpBuilder b(c);
+      if (c.getSource() != c.getTarget())
+        linalg::CopyOp::create(b, c.getLoc(), c.getSource(), c.getTarget());
+      c.erase();
+    }
+  }
+};
+
+struct CpuPipelineCliOptions : PassPipelineOptions<CpuPipelineCliOptions> {
+  Option<std::string> dtype{*this, "dtype",
+                            llvm::cl::desc("Weight storage: f32, bf16 or stored"),
+                            llvm::cl::init("f32")};
+};
+
+} // namespace
+
+void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
+                                    const CpuPipelineOptions &options) {
+  XgenmmBindWeightsOptions bind;
+  bind.dtype = options.dtype;
+  pm.addPass(createXgenmmBindWeights(bind));
+  pm.addPass(createXgenmmLowerToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+
+  // Bufferize across function boundaries; results that alias arguments (the
+  // KV caches) are dropped and the others become out-parameters.
+  bufferization::OneShotBufferizePassOptions bufferize;
+  bufferize.bufferizeFunctionBoundaries = true;
+  bufferize.functionBoundaryTypeConversion =
+      bufferization::LayoutMapOption::IdentityLayoutMap;
+  // Layer loops carry activations whose next value is a new buffer.
+  bufferize.allowReturnAllocsFromLoops = true;
+  pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
+  // Folding the layer loops' loop-invariant cache buffers first lets the
+  // cache results be recognised as the cache arguments.
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  pm.addPass(bufferization::createDropEquivalentBufferResultsPass());
+  bufferization::BufferResultsToOutParamsPassOptions outParams;
+  outParams.hoistStaticAllocs = true;
+  pm.addPass(bufferization::createBufferResultsToOutParamsPass(outParams));
+  pm.addPass(createXgenmmExportEntryPoints());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  bufferization::BufferDeallocationPipelineOptions dealloc;
+  bufferization::buildBufferDeallocationPipeline(pm, dealloc);
+  pm.addPass(createXgenmmCopiesToLinalg());
+
+  // Code generation.
+  pm.addPass(createConvertLinalgToLoopsPass());
+  pm.addPass(createCanonicalizerPass());
+
+  // To LLVM.
+  // rsqrt has no libm function: 1 / sqrt. Everything else keeps its libm
+  // or LLVM-intrinsic form, so results match the reference's libm.
+  math::MathExpandOpsPassOptions expand;
+  expand.opMnemonics = {"rsqrt"};
+  pm.addPass(math::createMathExpandOpsPass(expand));
+  pm.addPass(memref::createExpandStridedMetadataPass());
+  pm.addPass(createLowerAffinePass());
+  pm.addPass(createConvertMathToLibmPass());
+  pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createSCFToControlFlowPass());
+  pm.addPass(createArithToLLVMConversionPass());
+  pm.addPass(createConvertIndexToLLVMPass());
+  pm.addPass(createConvertFuncToLLVMPass());
+  pm.addPass(createConvertControlFlowToLLVMPass());
+  pm.addPass(createUBToLLVMConversionPass());
+  pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+void mlir::xgenmm::registerCpuPipeline() {
+  PassPipelineRegistration<CpuPipelineCliOptions>(
+      "xgenmm-cpu-pipeline",
+      "xgenmm IR to the LLVM dialect for x86-64 CPUs (the artifact's C ABI)",
+      [](OpPassManager &pm, const CpuPipelineCliOptions &cli) {
+        CpuPipelineOptions options;
+        options.dtype = cli.dtype;
+        buildCpuPipeline(pm, options);
+      });
+}

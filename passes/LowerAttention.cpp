@@ -1,0 +1,378 @@
+//===- LowerAttention.cpp - attention, rope -> linalg ---------------------===//
+//
+// The reference lowering of attention: scores = scale * q k^T as a
+// contraction generic, masking, softmax in f32, then probs v. Grouped-query
+// heads are expressed by viewing the query heads as [kv_heads, group], so
+// every indexing map stays a projected permutation (what the vectorizer and
+// the tiling schedules handle). With a KV cache, the new rows are inserted
+// first and the attention runs over rows [0, position + S) only.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/LoweringUtils.h"
+
+#include <limits>
+
+namespace mlir::xgenmm::lowering {
+namespace {
+
+/// [B..., R, W] -> [NB, R, W] (a unit NB for rank 2).
+Value toBatched3(OpBuilder &b, Location loc, Value v) {
+  RankedTensorType t = tensorType(v);
+  if (t.getRank() == 3)
+    return v;
+  if (t.getRank() == 2) {
+    SmallVector<int64_t> shape = {1, t.getDimSize(0), t.getDimSize(1)};
+    SmallVector<OpFoldResult> sizes = {b.getIndexAttr(1),
+                                       tensor::getMixedSize(b, loc, v, 0),
+                                       b.getIndexAttr(t.getDimSize(1))};
+    return tensor::ExpandShapeOp::create(
+        b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+        SmallVector<ReassociationIndices>{{0, 1}, {2}}, sizes);
+  }
+  ReassociationIndices lead;
+  for (int64_t i = 0; i + 2 < t.getRank(); ++i)
+    lead.push_back(i);
+  return tensor::CollapseShapeOp::create(
+      b, loc, v,
+      SmallVector<ReassociationIndices>{lead, {t.getRank() - 2}, {t.getRank() - 1}});
+}
+
+/// [NB, R, W] -> the shape of `like` ([B..., R, W]).
+Value fromBatched3(OpBuilder &b, Location loc, Value v, Value like) {
+  RankedTensorType t = tensorType(like);
+  if (t.getRank() == 3)
+    return v;
+  if (t.getRank() == 2)
+    return tensor::CollapseShapeOp::create(
+        b, loc, like.getType(), v, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  ReassociationIndices lead;
+  for (int64_t i = 0; i + 2 < t.getRank(); ++i)
+    lead.push_back(i);
+  return tensor::ExpandShapeOp::create(
+      b, loc, like.getType(), v,
+      SmallVector<ReassociationIndices>{lead, {t.getRank() - 2}, {t.getRank() - 1}},
+      sizesOf(b, loc, like));
+}
+
+/// Splits the last dimension W = prod(parts) of a rank-3 tensor.
+Value splitLast(OpBuilder &b, Location loc, Value v, ArrayRef<int64_t> parts) {
+  RankedTensorType t = tensorType(v);
+  SmallVector<int64_t> shape = {t.getDimSize(0), t.getDimSize(1)};
+  shape.append(parts.begin(), parts.end());
+  ReassociationIndices last;
+  for (unsigned i = 0; i < parts.size(); ++i)
+    last.push_back(2 + i);
+  SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, v, 0),
+                                     tensor::getMixedSize(b, loc, v, 1)};
+  for (int64_t p : parts)
+    sizes.push_back(b.getIndexAttr(p));
+  return tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get(shape, t.getElementType()), v,
+      SmallVector<ReassociationIndices>{{0}, {1}, last}, sizes);
+}
+
+/// Rows [rowOffset, rowOffset + rows) of dimension -2 of `v`.
+Value rowSlice(OpBuilder &b, Location loc, Value v, OpFoldResult rowOffset,
+               OpFoldResult rows) {
+  RankedTensorType t = tensorType(v);
+  unsigned rank = t.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  offsets[rank - 2] = rowOffset;
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, v);
+  sizes[rank - 2] = rows;
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
+}
+
+/// Writes `rows` into `cache` at row `position` (dimension -2).
+Value insertRows(OpBuilder &b, Location loc, Value rows, Value cache, Value position) {
+  RankedTensorType t = tensorType(cache);
+  unsigned rank = t.getRank();
+  SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
+  offsets[rank - 2] = position;
+  SmallVector<OpFoldResult> strides(rank, b.getIndexAttr(1));
+  return tensor::InsertSliceOp::create(b, loc, rows, cache, offsets,
+                                       sizesOf(b, loc, rows), strides);
+}
+
+struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AttentionOp op,
+                                PatternRewriter &rewriter) const override {
+    OpBuilder &b = rewriter;
+    Location loc = op.getLoc();
+    MLIRContext *ctx = b.getContext();
+    int64_t heads = op.getHeads(), kvHeads = op.getKvHeads(), d = op.getHeadDim();
+    int64_t group = heads / kvHeads;
+    Value q = op.getQuery(), k = op.getKey(), v = op.getValue();
+    unsigned rank = tensorType(q).getRank();
+
+    // KV cache: append the new rows, attend over [0, position + S).
+    Value qOffset = arith::ConstantIndexOp::create(b, loc, 0);
+    SmallVector<Value> updated;
+    if (!op.getCaches().empty()) {
+      Value pos = op.getPosition();
+      Value kc = insertRows(b, loc, k, op.getCaches()[0], pos);
+      Value vc = insertRows(b, loc, v, op.getCaches()[1], pos);
+      updated = {kc, vc};
+      Value n = arith::AddIOp::create(
+          b, loc, pos, tensor::DimOp::create(b, loc, k, rank - 2));
+      k = rowSlice(b, loc, kc, b.getIndexAttr(0), n);
+      v = rowSlice(b, loc, vc, b.getIndexAttr(0), n);
+      qOffset = pos;
+    }
+
+    Value q5 = splitLast(b, loc, toBatched3(b, loc, q), {kvHeads, group, d});
+    Value k4 = splitLast(b, loc, toBatched3(b, loc, k), {kvHeads, d});
+    Value v4 = splitLast(b, loc, toBatched3(b, loc, v), {kvHeads, d});
+    OpFoldResult nb = tensor::getMixedSize(b, loc, q5, 0);
+    OpFoldResult sq = tensor::getMixedSize(b, loc, q5, 1);
+    OpFoldResult sk = tensor::getMixedSize(b, loc, k4, 1);
+
+    // scores[nb, hk, g, s, t] = sum_d q[nb, s, hk, g, d] * k[nb, t, hk, d]
+    AffineExpr eb, ehk, eg, es, et, ed;
+    bindDims(ctx, eb, ehk, eg, es, et, ed);
+    SmallVector<OpFoldResult> scoreSizes = {nb, b.getIndexAttr(kvHeads),
+                                            b.getIndexAttr(group), sq, sk};
+    Value zero = filledTensor(b, loc, scoreSizes, 0.0);
+    auto qkMaps = mapsFromExprs(
+        ctx, {{eb, es, ehk, eg, ed}, {eb, et, ehk, ed}, {eb, ehk, eg, es, et}});
+    Value scores =
+        linalg::GenericOp::create(
+            b, loc, zero.getType(), ValueRange{q5, k4}, ValueRange{zero}, qkMaps,
+            iterators(6, 1),
+            [](OpBuilder &nb2, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(nb2, l, toF32(nb2, l, a[0]),
+                                              toF32(nb2, l, a[1]));
+              linalg::YieldOp::create(
+                  nb2, l, ValueRange{arith::AddFOp::create(nb2, l, a[2], p)});
+            })
+            .getResult(0);
+
+    // Scale and mask. The key mask covers the first M keys; later keys are
+    // always attended (padded here to all keys with true).
+    Value keyMask;
+    if (Value m = op.getKeyMask()) {
+      Value m2 = tensorType(m).getRank() == 2 ? m : toBatched3Mask(b, loc, m);
+      int64_t mLen = tensorType(m2).getDimSize(1);
+      Value init = emptyTensor(b, loc, {nb, sk}, b.getI1Type());
+      keyMask = linalg::GenericOp::create(
+                    b, loc, init.getType(), ValueRange{}, ValueRange{init},
+                    SmallVector<AffineMap>{b.getMultiDimIdentityMap(2)},
+                    iterators(2),
+                    [&](OpBuilder &nb2, Location l, ValueRange) {
+                      Value i = linalg::IndexOp::create(nb2, l, 0);
+                      Value t = linalg::IndexOp::create(nb2, l, 1);
+                      Value len = arith::ConstantIndexOp::create(nb2, l, mLen);
+                      Value inside = arith::CmpIOp::create(
+                          nb2, l, arith::CmpIPredicate::ult, t, len);
+                      Value last = arith::ConstantIndexOp::create(nb2, l, mLen - 1);
+                      Value tc = arith::MinUIOp::create(nb2, l, t, last);
+                      Value bit = tensor::ExtractOp::create(nb2, l, m2, ValueRange{i, tc});
+                      Value yes = arith::ConstantIntOp::create(nb2, l, 1, 1);
+                      linalg::YieldOp::create(
+                          nb2, l, ValueRange{arith::SelectOp::create(nb2, l, inside, bit, yes)});
+                    })
+                    .getResult(0);
+    }
+    float scale = op.getScaleAttr().getValueAsDouble();
+    bool causal = op.getCausal();
+    std::optional<int64_t> window = op.getWindow();
+    SmallVector<Value> maskInputs = {scores};
+    SmallVector<AffineMap> maskMaps = {b.getMultiDimIdentityMap(5)};
+    if (keyMask) {
+      maskInputs.push_back(keyMask);
+      maskMaps.push_back(AffineMap::get(5, 0, {eb, et}, ctx));
+    }
+    Value masked = elementwise(
+        b, loc, maskInputs, maskMaps, emptyTensor(b, loc, scoreSizes, b.getF32Type()),
+        [&](OpBuilder &nb2, Location l, ValueRange a) {
+          Value sc = arith::MulFOp::create(nb2, l, a[0], f32Const(nb2, l, scale));
+          Value ninf = f32Const(nb2, l, -std::numeric_limits<float>::infinity());
+          Value keep = arith::ConstantIntOp::create(nb2, l, 1, 1);
+          Value s = linalg::IndexOp::create(nb2, l, 3);
+          Value t = linalg::IndexOp::create(nb2, l, 4);
+          Value absS = arith::AddIOp::create(nb2, l, s, qOffset);
+          if (causal)
+            keep = arith::AndIOp::create(
+                nb2, l, keep,
+                arith::CmpIOp::create(nb2, l, arith::CmpIPredicate::ule, t, absS));
+          if (window) {
+            // p + i - j < W  <=>  j + W > p + i
+            Value w = arith::ConstantIndexOp::create(nb2, l, *window);
+            keep = arith::AndIOp::create(
+                nb2, l, keep,
+                arith::CmpIOp::create(nb2, l, arith::CmpIPredicate::ugt,
+                                      arith::AddIOp::create(nb2, l, t, w), absS));
+          }
+          if (keyMask)
+            keep = arith::AndIOp::create(nb2, l, keep, a[1]);
+          return arith::SelectOp::create(nb2, l, keep, sc, ninf).getResult();
+        });
+
+    // Softmax over the keys, in f32.
+    SmallVector<OpFoldResult> rowSizes(scoreSizes.begin(), scoreSizes.end() - 1);
+    AffineMap full = b.getMultiDimIdentityMap(5), rows = full.getMajorSubMap(4);
+    Value maxInit = filledTensor(b, loc, rowSizes, -std::numeric_limits<float>::infinity());
+    Value rowMax = linalg::GenericOp::create(
+                       b, loc, maxInit.getType(), ValueRange{masked}, ValueRange{maxInit},
+                       SmallVector<AffineMap>{full, rows}, iterators(5, 1),
+                       [](OpBuilder &nb2, Location l, ValueRange a) {
+                         linalg::YieldOp::create(
+                             nb2, l, ValueRange{arith::MaximumFOp::create(nb2, l, a[0], a[1])});
+                       })
+                       .getResult(0);
+    Value exps = elementwise(
+        b, loc, ValueRange{masked, rowMax}, {full, rows},
+        emptyTensor(b, loc, scoreSizes, b.getF32Type()),
+        [](OpBuilder &nb2, Location l, ValueRange a) {
+          return math::ExpOp::create(nb2, l, arith::SubFOp::create(nb2, l, a[0], a[1]))
+              .getResult();
+        });
+    Value sumInit = filledTensor(b, loc, rowSizes, 0.0);
+    Value rowSum = linalg::GenericOp::create(
+                       b, loc, sumInit.getType(), ValueRange{exps}, ValueRange{sumInit},
+                       SmallVector<AffineMap>{full, rows}, iterators(5, 1),
+                       [](OpBuilder &nb2, Location l, ValueRange a) {
+                         linalg::YieldOp::create(
+                             nb2, l, ValueRange{arith::AddFOp::create(nb2, l, a[0], a[1])});
+                       })
+                       .getResult(0);
+    Value probs = elementwise(
+        b, loc, ValueRange{exps, rowSum}, {full, rows},
+        emptyTensor(b, loc, scoreSizes, b.getF32Type()),
+        [](OpBuilder &nb2, Location l, ValueRange a) {
+          return arith::DivFOp::create(nb2, l, a[0], a[1]).getResult();
+        });
+
+    // out[nb, s, hk, g, d] = sum_t probs[nb, hk, g, s, t] * v[nb, t, hk, d]
+    AffineExpr ob, os, ohk, og, od, ot;
+    bindDims(ctx, ob, os, ohk, og, od, ot);
+    Value outInit = filledTensor(
+        b, loc,
+        {nb, sq, b.getIndexAttr(kvHeads), b.getIndexAttr(group), b.getIndexAttr(d)},
+        0.0);
+    auto pvMaps = mapsFromExprs(
+        ctx, {{ob, ohk, og, os, ot}, {ob, ot, ohk, od}, {ob, os, ohk, og, od}});
+    Value out5 =
+        linalg::GenericOp::create(
+            b, loc, outInit.getType(), ValueRange{probs, v4}, ValueRange{outInit},
+            pvMaps, iterators(6, 1),
+            [](OpBuilder &nb2, Location l, ValueRange a) {
+              Value p = arith::MulFOp::create(nb2, l, a[0], toF32(nb2, l, a[1]));
+              linalg::YieldOp::create(
+                  nb2, l, ValueRange{arith::AddFOp::create(nb2, l, a[2], p)});
+            })
+            .getResult(0);
+    Value out3 = tensor::CollapseShapeOp::create(
+        b, loc, out5, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+    SmallVector<Value> results = {fromBatched3(b, loc, out3, q)};
+    results.append(updated);
+    rewriter.replaceOp(op, results);
+    return success();
+  }
+
+  /// [B..., M] -> [NB, M].
+  static Value toBatched3Mask(OpBuilder &b, Location loc, Value m) {
+    RankedTensorType t = tensorType(m);
+    if (t.getRank() == 1)
+      return tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({1, t.getDimSize(0)}, t.getElementType()),
+          m, SmallVector<ReassociationIndices>{{0, 1}});
+    ReassociationIndices lead;
+    for (int64_t i = 0; i + 1 < t.getRank(); ++i)
+      lead.push_back(i);
+    return tensor::CollapseShapeOp::create(
+        b, loc, m, SmallVector<ReassociationIndices>{lead, {t.getRank() - 1}});
+  }
+};
+
+/// Rotate-half RoPE: the head dimension is viewed as [2, D/2]; one generic
+/// computes both halves from the angle (position + s) * theta^(-2j/D), in
+/// f32 exactly as Hugging Face computes inv_freq and the angles.
+struct LowerRope : OpRewritePattern<RopeOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(RopeOp op, PatternRewriter &rewriter) const override {
+    OpBuilder &b = rewriter;
+    Location loc = op.getLoc();
+    int64_t heads = op.getHeads(), d = op.getHeadDim(), half = d / 2;
+    Value x3 = toBatched3(b, loc, op.getInput());
+    Value x5 = splitLast(b, loc, x3, {heads, 2, half});
+    OpFoldResult nb = tensor::getMixedSize(b, loc, x5, 0);
+    OpFoldResult s = tensor::getMixedSize(b, loc, x5, 1);
+    auto halfOf = [&](int64_t which) {
+      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                           b.getIndexAttr(0), b.getIndexAttr(which),
+                                           b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {nb, s, b.getIndexAttr(heads),
+                                         b.getIndexAttr(1), b.getIndexAttr(half)};
+      SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+      auto t = RankedTensorType::get(
+          {tensorType(x5).getDimSize(0), tensorType(x5).getDimSize(1), heads, half},
+          tensorType(x5).getElementType());
+      return tensor::ExtractSliceOp::create(b, loc, t, x5, offsets, sizes, strides)
+          .getResult();
+    };
+    Value x1 = halfOf(0), x2 = halfOf(1);
+    SmallVector<OpFoldResult> halfSizes = {nb, s, b.getIndexAttr(heads),
+                                           b.getIndexAttr(half)};
+    Value o1 = emptyTensor(b, loc, halfSizes, b.getF32Type());
+    Value o2 = emptyTensor(b, loc, halfSizes, b.getF32Type());
+    Value pos = op.getPosition();
+    float theta = op.getThetaAttr().getValueAsDouble();
+    AffineMap id = b.getMultiDimIdentityMap(4);
+    auto rot = linalg::GenericOp::create(
+        b, loc, TypeRange{o1.getType(), o2.getType()}, ValueRange{x1, x2},
+        ValueRange{o1, o2}, SmallVector<AffineMap>{id, id, id, id}, iterators(4),
+        [&](OpBuilder &nb2, Location l, ValueRange a) {
+          Value si = linalg::IndexOp::create(nb2, l, 1);
+          Value j = linalg::IndexOp::create(nb2, l, 3);
+          auto toF = [&](Value idx) {
+            Value i64 = arith::IndexCastUIOp::create(nb2, l, nb2.getI64Type(), idx);
+            return arith::UIToFPOp::create(nb2, l, nb2.getF32Type(), i64).getResult();
+          };
+          // inv_freq = 1 / theta^((2j) / D), all in f32.
+          Value twoJ = toF(arith::MulIOp::create(
+              nb2, l, j, arith::ConstantIndexOp::create(nb2, l, 2)));
+          Value e = arith::DivFOp::create(nb2, l, twoJ, f32Const(nb2, l, (double)d));
+          Value p = math::PowFOp::create(nb2, l, f32Const(nb2, l, theta), e);
+          Value inv = arith::DivFOp::create(nb2, l, f32Const(nb2, l, 1.0), p);
+          Value angle = arith::MulFOp::create(
+              nb2, l, toF(arith::AddIOp::create(nb2, l, pos, si)), inv);
+          Value c = math::CosOp::create(nb2, l, angle);
+          Value sn = math::SinOp::create(nb2, l, angle);
+          Value v1 = toF32(nb2, l, a[0]), v2 = toF32(nb2, l, a[1]);
+          Value r1 = arith::SubFOp::create(nb2, l, arith::MulFOp::create(nb2, l, v1, c),
+                                           arith::MulFOp::create(nb2, l, v2, sn));
+          Value r2 = arith::AddFOp::create(nb2, l, arith::MulFOp::create(nb2, l, v2, c),
+                                           arith::MulFOp::create(nb2, l, v1, sn));
+          linalg::YieldOp::create(nb2, l, ValueRange{r1, r2});
+        });
+    // Reassemble [NB, S, H, 2, D/2] and collapse back to the input shape.
+    SmallVector<OpFoldResult> fullSizes = {nb, s, b.getIndexAttr(heads),
+                                           b.getIndexAttr(2), b.getIndexAttr(half)};
+    Value acc = emptyTensor(b, loc, fullSizes, b.getF32Type());
+    for (int64_t which = 0; which < 2; ++which) {
+      SmallVector<OpFoldResult> offsets = {b.getIndexAttr(0), b.getIndexAttr(0),
+                                           b.getIndexAttr(0), b.getIndexAttr(which),
+                                           b.getIndexAttr(0)};
+      SmallVector<OpFoldResult> sizes = {nb, s, b.getIndexAttr(heads),
+                                         b.getIndexAttr(1), b.getIndexAttr(half)};
+      SmallVector<OpFoldResult> strides(5, b.getIndexAttr(1));
+      acc = tensor::InsertSliceOp::create(b, loc, rot.getResult(which), acc,
+                                          offsets, sizes, strides);
+    }
+    Value out3 = tensor::CollapseShapeOp::create(
+        b, loc, acc, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3, 4}});
+    rewriter.replaceOp(op, fromBatched3(b, loc, out3, op.getInput()));
+    return success();
+  }
+};
+
+} // namespace
+
+void populateAttentionLoweringPatterns(RewritePatternSet &patterns) {
+  patterns.add<LowerAttentionOp, LowerRope>(patterns.getContext());
+}
+
+} // namespace mlir::xgenmm::lowering

@@ -1,0 +1,86 @@
+//===- LoweringUtils.h - helpers of the xgenmm -> linalg lowering -*- C++ -*-===//
+//
+// Shared by the per-family lowering files (LowerDense.cpp, LowerNorms.cpp,
+// LowerElementwise.cpp, LowerAttention.cpp, LowerTokens.cpp,
+// LowerLayerStack.cpp). Everything works on tensors with static or dynamic
+// leading dimensions; model math is computed in f32.
+//
+//===----------------------------------------------------------------------===//
+#ifndef XGENMM_PASSES_LOWERINGUTILS_H
+#define XGENMM_PASSES_LOWERINGUTILS_H
+
+#include "dialects/XgenmmOps.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/Math/IR/Math.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/IR/PatternMatch.h"
+
+namespace mlir::xgenmm::lowering {
+
+inline RankedTensorType tensorType(Value v) {
+  return cast<RankedTensorType>(v.getType());
+}
+
+/// Indexing maps from lists of dimension expressions (the number of dims
+/// inferred from the largest one used).
+SmallVector<AffineMap>
+mapsFromExprs(MLIRContext *ctx,
+              std::initializer_list<std::initializer_list<AffineExpr>> lists);
+
+/// Sizes of `v`, static ones as attributes.
+SmallVector<OpFoldResult> sizesOf(OpBuilder &b, Location loc, Value v);
+
+/// tensor.empty of the given sizes and element type.
+Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                  Type elementType);
+
+/// A tensor of `sizes` filled with `value` (an f32 constant).
+Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
+                   double value);
+
+/// Extends a bf16/f16 scalar to f32 (f32 passes through).
+Value toF32(OpBuilder &b, Location loc, Value scalar);
+
+/// f32 scalar constant.
+Value f32Const(OpBuilder &b, Location loc, double value);
+
+/// Iterator types: all parallel, with the last `reductions` dims reduced.
+SmallVector<utils::IteratorType> iterators(unsigned rank, unsigned reductions = 0);
+
+/// Collapses [d0, ..., dn-2, K] into [d0 * ... * dn-2, K] (or expands a
+/// vector [K] into [1, K]).
+Value collapseToMatrix(OpBuilder &b, Location loc, Value v);
+
+/// The inverse of collapseToMatrix: [M, N] -> [d0, ..., dn-2, N] with the
+/// leading sizes of `like`.
+Value expandLikeLeading(OpBuilder &b, Location loc, Value m, Value like);
+
+/// out[m, n] = sum_k a[m, k] * w[n, k] (+ bias[n]), accumulated in f32 into
+/// a tensor initialised with the bias (or zero): a contraction generic the
+/// vectorizer recognises. `a` [M, K] f32, `w` [N, K] any float, `bias` [N].
+Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
+                        Value bias = {});
+
+/// linear over the last dimension of any-rank `x`.
+Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias);
+
+/// A generic over `out`-shaped iteration space with the given inputs and
+/// maps (the output map is the identity), body built by `fn` from the
+/// block arguments (inputs then output).
+Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
+                  ArrayRef<AffineMap> inputMaps, Value init,
+                  function_ref<Value(OpBuilder &, Location, ValueRange)> fn);
+
+// Pattern registration, one per op family.
+void populateDenseLoweringPatterns(RewritePatternSet &patterns);
+void populateNormLoweringPatterns(RewritePatternSet &patterns);
+void populateElementwiseLoweringPatterns(RewritePatternSet &patterns);
+void populateAttentionLoweringPatterns(RewritePatternSet &patterns);
+void populateTokenLoweringPatterns(RewritePatternSet &patterns);
+void populateLayerStackLoweringPatterns(RewritePatternSet &patterns);
+
+} // namespace mlir::xgenmm::lowering
+
+#endif // XGENMM_PASSES_LOWERINGUTILS_H
