@@ -4,7 +4,7 @@
 set -euo pipefail
 
 PACKAGES=(
-  cmake ninja-build
+  cmake ninja-build python3
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
   libomp-22-dev
   libgtest-dev libbenchmark-dev
