@@ -256,6 +256,23 @@ bool compileArtifact(const std::string &input, const std::string &output,
   llvm::SourceMgr sourceMgr;
   SourceMgrDiagnosticHandler diagnostics(sourceMgr, &context, log);
 
+  if (!llvm::sys::fs::exists(input)) {
+    error = input + ": no such file or directory";
+    return false;
+  }
+  // Never replace a directory that is not an artifact (a typo in -o must
+  // not delete someone's data).
+  if (llvm::sys::fs::exists(output)) {
+    std::error_code ec;
+    bool empty = llvm::sys::fs::directory_iterator(output, ec) ==
+                 llvm::sys::fs::directory_iterator();
+    if (!llvm::sys::fs::is_directory(output) ||
+        (!empty && !llvm::sys::fs::exists(output + "/" + abi::kManifestFile))) {
+      error = output + " exists and is not an xgenmm artifact directory; "
+              "refusing to replace it";
+      return false;
+    }
+  }
   log << "xgenmm-compile: " << input << " -> " << output << "\n";
   OwningOpRef<ModuleOp> module;
   std::unique_ptr<WeightSet> weights;

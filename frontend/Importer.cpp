@@ -15,6 +15,8 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Verifier.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
 
 #include <cmath>
 #include <set>
@@ -575,6 +577,13 @@ std::unique_ptr<ImportedModel> importCheckpoint(MLIRContext &context,
                                       : config->text.maxPositionEmbeddings;
   model->module =
       GraphBuilder(context, *config, *model->weights, ctx).build(baseName(directory));
+  // Where the weights are, so that the IR alone compiles (xgenmm-compile
+  // model.mlir) without repeating the checkpoint directory.
+  llvm::SmallString<256> absolute(directory);
+  llvm::sys::fs::make_absolute(absolute);
+  llvm::sys::path::remove_dots(absolute, /*remove_dot_dot=*/true);
+  (*model->module)
+      ->setAttr("xgenmm.checkpoint", StringAttr::get(&context, absolute.str()));
   // The builder must produce valid IR for every accepted config; a failure
   // here is a bug in the importer, reported as such.
   std::string diagnostics;

@@ -15,7 +15,7 @@
 
 // The MAP head is in every checkpoint but never in the graph.
 // COMMON-NOT: vlm.vision_encoder.head.
-// COMMON: module attributes {xgenmm.config = {
+// COMMON: module attributes {xgenmm.checkpoint = "{{/.*}}/test/fixtures/tiny_{{[a-z0-9_]+}}", xgenmm.config = {
 // COMMON-LABEL: func.func @encode_image
 // COMMON: xgenmm.patch_embed
 // COMMON: xgenmm.layer_stack layers

@@ -1,0 +1,46 @@
+// xgenmm-compile: an imported .mlir compiles with the checkpoint it names,
+// and bad invocations fail with a message, writing nothing.
+//
+// RUN: rm -rf %t && mkdir -p %t
+// RUN: xgenmm-import %fixtures/tiny_fp32_single -q -o %t/model.mlir
+// RUN: xgenmm-compile %t/model.mlir -o %t/artifact 2>&1 | FileCheck %s --check-prefix=STAGES
+// STAGES: xgenmm-compile: {{.*}}model.mlir -> {{.*}}artifact
+// STAGES-NEXT: import {{.*}} ms  weights from {{/.*}}/test/fixtures/tiny_fp32_single
+// STAGES-NEXT: lower to LLVM dialect {{.*}} ms
+// STAGES-NEXT: write weights.bin {{.*}} ms {{.*}} f32
+// STAGES-NEXT: LLVM IR, optimise, object {{.*}} ms  cpu
+// STAGES-NEXT: link model.so {{.*}} ms
+// STAGES-NEXT: manifest.json {{.*}} ms
+// STAGES-NEXT: xgenmm-compile: wrote {{.*}}artifact
+//
+// RUN: FileCheck %s --check-prefix=MANIFEST < %t/artifact/manifest.json
+// MANIFEST: {"format":"xgenmm-artifact","format_version":1,"model":"tiny_fp32_single","config":{
+// MANIFEST-SAME: "target":{"kind":"cpu","triple":"x86_64-{{[^"]*}}","cpu":"{{[^"]+}}","features":[
+// MANIFEST-SAME: "dtype":"f32","files":{"model.so":{"bytes":
+// MANIFEST-SAME: "xxh64":"
+// MANIFEST-SAME: "weights.bin":{"bytes":{{[0-9]+}},"xxh64":"
+// MANIFEST-SAME: "encode_image":{"symbol":"_mlir_ciface_xgenmm_encode_image","image_size":30,"max_views":5,"tokens_per_view":5,"width":44,"anyres":true}
+// MANIFEST-SAME: "prefill":{"symbol":"_mlir_ciface_xgenmm_prefill","max_tokens":4096}
+// MANIFEST-SAME: "kv_cache":{"layers":1,"capacity":4096,"width":44,"dtype":"f32"}
+// MANIFEST-SAME: "vocab":{"base":141,"logits":144}
+// MANIFEST-SAME: "special_tokens":{"endofchunk":143,"image":141,"image_placeholder":142,"bos":1,"eos":130,"pad":140}
+//
+// A second compile replaces the artifact (it is one).
+// RUN: xgenmm-compile %fixtures/tiny_fp32_single -o %t/artifact --context 64 2>&1 | FileCheck %s --check-prefix=AGAIN
+// AGAIN: xgenmm-compile: wrote
+// RUN: FileCheck %s --check-prefix=CONTEXT < %t/artifact/manifest.json
+// CONTEXT: "kv_cache":{"layers":1,"capacity":64,
+//
+// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --dtype f16 2>&1 | FileCheck %s --check-prefix=DTYPE
+// DTYPE: xgenmm-compile: error: --dtype must be f32 or bf16, got 'f16'
+// RUN: not xgenmm-compile %t/missing -o %t/x 2>&1 | FileCheck %s --check-prefix=MISSING
+// MISSING: xgenmm-compile: error: {{.*}}missing: no such file or directory
+// RUN: not xgenmm-compile %xgenmm_src_root/test/models/tiny.mlir -o %t/x 2>&1 | FileCheck %s --check-prefix=NOCKPT
+// NOCKPT: error: {{.*}}tiny.mlir: no checkpoint to read weights from: pass --checkpoint <dir> (the module has no xgenmm.checkpoint attribute)
+// RUN: not test -e %t/x
+//
+// An existing directory that is not an artifact is never replaced.
+// RUN: mkdir -p %t/data && touch %t/data/keep
+// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/data 2>&1 | FileCheck %s --check-prefix=KEEP
+// KEEP: xgenmm-compile: error: {{.*}}data exists and is not an xgenmm artifact directory; refusing to replace it
+// RUN: test -e %t/data/keep
