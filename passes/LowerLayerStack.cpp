@@ -4,6 +4,9 @@
 // with depth. Per-layer operands are sliced at the loop index; stacked
 // results are accumulated with insert_slice into loop-carried tensors.
 //
+// Carried values are updated in place too (copied into the carried tensor
+// at the end of each layer).
+//
 // A stacked result that is the in-place update of a per-layer operand (a KV
 // cache: attention's updated cache, yielded for the slice the layer read)
 // starts from that operand and the layer reads its slice from the carried
@@ -98,9 +101,17 @@ struct LowerLayerStackOp : OpRewritePattern<LayerStackOp> {
           map.map(stack.getSharedArgs(), stack.getShared());
           for (Operation &op : body.without_terminator())
             lb2.clone(op, map);
+          // The next carry is copied into the carried tensor: the loop then
+          // updates one buffer in place instead of passing a new buffer to
+          // the next layer, so every buffer the body allocates dies within
+          // its layer (what the static buffer plan relies on).
           SmallVector<Value> next;
-          for (unsigned i = 0; i < nc; ++i)
-            next.push_back(map.lookup(yield.getValues()[i]));
+          for (unsigned i = 0; i < nc; ++i) {
+            Value v = map.lookup(yield.getValues()[i]);
+            if (isa<RankedTensorType>(v.getType()) && v != iter[i])
+              v = linalg::CopyOp::create(lb2, l, v, iter[i]).getResult(0);
+            next.push_back(v);
+          }
           for (unsigned i = nc; i < yield.getValues().size(); ++i) {
             Value acc = iter[i];
             SmallVector<OpFoldResult> offsets, sizes, strides;

@@ -109,4 +109,34 @@ def XgenmmCopiesToLinalg : Pass<"xgenmm-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def XgenmmPlanBuffers : Pass<"xgenmm-plan-buffers", "::mlir::ModuleOp"> {
+  let summary = "Place every intermediate buffer at a fixed offset of one arena";
+  let description = [{
+    After bufferization, gives each `memref.alloc` of the functions a fixed,
+    64-byte aligned offset in one arena, a global of the module
+    (`__xgenmm_arena`, allocated once when the model is loaded), and
+    replaces it with a `memref.view` of the arena, so that no call
+    allocates memory. Dynamic sizes are bounded by evaluating the index
+    computations behind them, given `max-views` for the dynamic dimension
+    of rank-4 arguments (image views) and `max-tokens` for every other
+    dynamic argument dimension and index argument (sequence lengths,
+    positions); a slice is bounded by the buffer it slices. Buffers whose
+    lifetimes overlap (from the allocation to the last use of the buffer or
+    a view of it, uses inside a region counting until the end of the
+    region's op) get disjoint ranges, first fit in allocation order.
+    Entry points share the arena: calls on one model run one at a time.
+    The arena size is recorded in the module attribute
+    `xgenmm.arena_bytes`. A buffer that cannot be bounded or that escapes
+    its scope stays a heap allocation, with a remark.
+  }];
+  let options = [
+    Option<"maxTokens", "max-tokens", "int64_t", /*default=*/"4096",
+           "Upper bound of sequence lengths and positions">,
+    Option<"maxViews", "max-views", "int64_t", /*default=*/"5",
+           "Upper bound of the number of image views">,
+  ];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 #endif // XGENMM_PASSES_TD
