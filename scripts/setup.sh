@@ -8,6 +8,7 @@ PACKAGES=(
   llvm-22-dev libmlir-22-dev mlir-22-tools llvm-22-tools clang-22
   libomp-22-dev
   libgtest-dev libbenchmark-dev
+  libjpeg-dev libpng-dev
 )
 
 missing=()
