@@ -9,6 +9,7 @@ PACKAGES=(
   libomp-22-dev
   libgtest-dev libbenchmark-dev
   libjpeg-dev libpng-dev
+  libsentencepiece-dev
 )
 
 missing=()
