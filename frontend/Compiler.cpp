@@ -24,6 +24,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -192,6 +193,14 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
     int64_t layers = layersAttr ? layersAttr.getInt() : 1;
     int64_t perLayer = type.getNumElements() / layers;
     int64_t eltBytes = type.getElementType().getIntOrFloatBitWidth() / 8;
+    // transposed: each layer, read as [N, K] (K the product of the
+    // checkpoint dims after the first), is stored as [K, N]; the stored
+    // type's last two dims are [K, N] (xgenmm-transpose-dense-weights).
+    auto transposedAttr = entry.getAs<BoolAttr>("transposed");
+    bool transposed = transposedAttr && transposedAttr.getValue();
+    int64_t cols = transposed ? type.getShape().back() : 0; // N
+    int64_t rows = transposed ? perLayer / cols : 0;          // K
+    std::vector<uint8_t> scratch(transposed ? perLayer * eltBytes : 0);
     for (int64_t l = 0; l < layers; ++l) {
       std::string layerName = name;
       if (size_t at = layerName.find("{}"); at != std::string::npos)
@@ -202,7 +211,29 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
                 "has another size than the IR says";
         return false;
       }
-      convert(*t, type.getElementType(), buffer.data() + offset + l * perLayer * eltBytes);
+      uint8_t *dst = buffer.data() + offset + l * perLayer * eltBytes;
+      if (!transposed) {
+        convert(*t, type.getElementType(), dst);
+        continue;
+      }
+      convert(*t, type.getElementType(), scratch.data());
+      // scratch [N = cols][K = rows] -> dst [K][N], in cache-sized blocks.
+      auto transpose = [&](auto element) {
+        using T = decltype(element);
+        constexpr int64_t kBlock = 64;
+        const T *src = reinterpret_cast<const T *>(scratch.data());
+        for (int64_t n0 = 0; n0 < cols; n0 += kBlock)
+          for (int64_t k0 = 0; k0 < rows; k0 += kBlock)
+            for (int64_t n = n0; n < std::min(cols, n0 + kBlock); ++n)
+              for (int64_t k = k0; k < std::min(rows, k0 + kBlock); ++k) {
+                T v = src[n * rows + k];
+                std::memcpy(dst + (k * cols + n) * sizeof(T), &v, sizeof(T));
+              }
+      };
+      if (eltBytes == 2)
+        transpose(uint16_t());
+      else
+        transpose(uint32_t());
     }
   }
   std::ofstream out(file, std::ios::binary);
@@ -214,20 +245,16 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
   return true;
 }
 
-bool readFile(const std::string &file, std::string &contents) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in)
-    return false;
-  contents.assign(std::istreambuf_iterator<char>(in), {});
-  return true;
-}
-
+/// Size and XXH64 of a written file; the file is memory-mapped, not read
+/// into memory (weights.bin of the full model is several GB).
 JsonValue fileEntry(const std::string &file, std::string &error) {
-  std::string bytes;
-  if (!readFile(file, bytes)) {
-    error = "cannot read back " + file;
+  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/false);
+  if (!buffer) {
+    error = "cannot read back " + file + ": " + buffer.getError().message();
     return {};
   }
+  llvm::StringRef bytes = (*buffer)->getBuffer();
   return JsonValue::object(
       {{"bytes", JsonValue::integer((int64_t)bytes.size())},
        {"xxh64", JsonValue::string(runtime::formatXxh64(

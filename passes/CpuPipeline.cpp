@@ -40,14 +40,18 @@ struct CpuPipelineCliOptions : PassPipelineOptions<CpuPipelineCliOptions> {
                             llvm::cl::init("f32")};
 };
 
-} // namespace
-
-void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
-                                    const CpuPipelineOptions &options) {
-  XgenmmBindWeightsOptions bind;
-  bind.dtype = options.dtype;
-  pm.addPass(createXgenmmBindWeights(bind));
-  pm.addPass(createXgenmmLowerToLinalg());
+/// From linalg on tensors (weights bound, dense weights transposed, the
+/// dense contractions marked `xgenmm.matmul`) to the LLVM dialect.
+void buildCpuCodegenPipeline(OpPassManager &pm) {
+  // The attention contractions marked, the keys transposed for the first;
+  // the marked contractions tiled and vectorized on tensors by the embedded
+  // schedule (passes/schedules/cpu.mlir), the accumulator tiles hoisted out
+  // of the K loops into registers.
+  pm.addPass(createXgenmmTransposeAttentionKeys());
+  XgenmmApplyScheduleOptions tileVec;
+  tileVec.entryPoint = "xgenmm_tile_vec";
+  pm.addPass(createXgenmmApplySchedule(tileVec));
+  pm.addPass(createLoopInvariantSubsetHoistingPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
 
@@ -75,9 +79,16 @@ void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createXgenmmCopiesToLinalg());
 
-  // Code generation.
+  // Code generation: the vector ops of the schedule to loads, stores and
+  // FMAs; everything else still by scalar loops.
+  XgenmmApplyScheduleOptions lowerVec;
+  lowerVec.entryPoint = "xgenmm_lower_vec";
+  pm.addPass(createXgenmmApplySchedule(lowerVec));
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
+  pm.addPass(createConvertVectorToSCFPass());
 
   // To LLVM.
   // rsqrt has no libm function: 1 / sqrt. Everything else keeps its libm
@@ -89,6 +100,7 @@ void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createLowerAffinePass());
   pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createArithToLLVMConversionPass());
@@ -97,6 +109,22 @@ void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
   pm.addPass(createConvertControlFlowToLLVMPass());
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
+}
+
+} // namespace
+
+void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
+                                    const CpuPipelineOptions &options) {
+  XgenmmBindWeightsOptions bind;
+  bind.dtype = options.dtype;
+  pm.addPass(createXgenmmBindWeights(bind));
+  pm.addPass(createXgenmmLowerToLinalg());
+  pm.addPass(createCanonicalizerPass());
+  pm.addPass(createCSEPass());
+  // Dense layers: weights stored as [K, N], their contractions marked for
+  // the schedule.
+  pm.addPass(createXgenmmTransposeDenseWeights());
+  buildCpuCodegenPipeline(pm);
 }
 
 void mlir::xgenmm::registerCpuPipeline() {
@@ -108,4 +136,12 @@ void mlir::xgenmm::registerCpuPipeline() {
         options.dtype = cli.dtype;
         buildCpuPipeline(pm, options);
       });
+  // The code generation half alone, for kernels written at the linalg level
+  // (lit tests, benchmarks/): contractions marked `xgenmm.matmul` take the
+  // schedule, everything else the scalar path.
+  PassPipelineRegistration<>(
+      "xgenmm-cpu-codegen-pipeline",
+      "linalg on tensors to the LLVM dialect for x86-64 CPUs (the second "
+      "half of xgenmm-cpu-pipeline)",
+      [](OpPassManager &pm) { buildCpuCodegenPipeline(pm); });
 }

@@ -109,6 +109,70 @@ def XgenmmCopiesToLinalg : Pass<"xgenmm-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def XgenmmTransposeDenseWeights : Pass<"xgenmm-transpose-dense-weights", "::mlir::ModuleOp"> {
+  let summary = "Store the weights of dense contractions as [K, N] and mark the contractions";
+  let description = [{
+    Runs after `xgenmm-bind-weights` and `xgenmm-lower-to-linalg`. A dense
+    layer lowers to the contraction `out[m, n] += a[m, k] * w[n, k]`; when
+    every use of a weight, in every function, is the `w` of such a
+    contraction (reached through layer slices, row slices and the collapse
+    of trailing dimensions, as for the patch embedding's [C, Cin, p, p]),
+    the weight is stored as its [K, N] transpose instead, and the
+    contractions become plain row-major matmuls `out[m, n] += a[m, k] *
+    w[k, n]`, marked with the unit attribute `xgenmm.matmul` for the code
+    generation schedule (passes/schedules/cpu.mlir).
+
+    The weight's entry in `xgenmm.weight_layout` gets the stored type
+    `[layers..., K, N]` (K the product of the checkpoint tensor's dimensions
+    after the first) and `transposed = true`: each layer of the checkpoint
+    tensor, read as [N, K], is written transposed to `weights.bin`. Weights
+    with other uses (e.g. an embedding table) keep their layout, and their
+    contractions their generic form.
+  }];
+  let dependentDialects = ["::mlir::memref::MemRefDialect",
+                           "::mlir::bufferization::BufferizationDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
+def XgenmmApplySchedule : Pass<"xgenmm-apply-schedule", "::mlir::ModuleOp"> {
+  let summary = "Apply a named sequence of an embedded transform-dialect schedule";
+  let description = [{
+    The code generation schedules are transform-dialect libraries under
+    `passes/schedules/`, embedded into the binaries at build time. This pass
+    applies the named sequence `entry-point` of the schedule `schedule` to
+    the module, as `--transform-interpreter` would with the library
+    preloaded from the source file. The `cpu` schedule has
+    `xgenmm_tile_vec` (tile and vectorize the `xgenmm.matmul` contractions,
+    on tensors) and `xgenmm_lower_vec` (lower the vector ops, after
+    bufferization).
+  }];
+  let options = [
+    Option<"schedule", "schedule", "std::string", /*default=*/"\"cpu\"",
+           "The embedded schedule library (cpu)">,
+    Option<"entryPoint", "entry-point", "std::string",
+           /*default=*/"\"xgenmm_tile_vec\"",
+           "The named sequence to apply">,
+    Option<"expensiveChecks", "expensive-checks", "bool", /*default=*/"false",
+           "Let the transform interpreter check handle invalidation">,
+  ];
+}
+
+def XgenmmTransposeAttentionKeys : Pass<"xgenmm-transpose-attention-keys"> {
+  let summary = "Give the attention score contraction a transposed copy of the keys and mark the attention contractions";
+  let description = [{
+    The attention lowering has two contractions, `scores[b, h, g, s, t] +=
+    q[b, s, h, g, d] * k[b, t, h, d]` and `out[b, s, h, g, d] += p[b, h, g,
+    s, t] * v[b, t, h, d]`. The second is a row-major matmul per (b, h, g);
+    the first reads its right operand transposed. This pass gives it a
+    `[b, h, d, t]` copy of the keys (a generic marked `xgenmm.attn_kt`), so
+    that both read rows contiguous along their output dimension, and marks
+    the contractions `xgenmm.attn_qk` and `xgenmm.attn_pv` for the CPU
+    schedule (passes/schedules/cpu.mlir).
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::linalg::LinalgDialect"];
+}
+
 def XgenmmPlanBuffers : Pass<"xgenmm-plan-buffers", "::mlir::ModuleOp"> {
   let summary = "Place every intermediate buffer at a fixed offset of one arena";
   let description = [{

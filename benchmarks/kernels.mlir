@@ -1,0 +1,159 @@
+// Dense-layer kernels at xGen-MM shapes for xgenmm-bench-matmul, written as
+// xgenmm-transpose-dense-weights leaves a dense layer: a row-major matmul
+// c[m, n] += a[m, k] * w[k, n] over [K, N] weights (f32, or bf16 extended
+// in the body), marked `xgenmm.matmul`, in place in `c`; M dynamic (@mm_*,
+// image encoding and prefill) or 1 (@mv_*, decode). The build compiles them
+// with the compiler's own code generation (xgenmm-opt
+// --xgenmm-cpu-codegen-pipeline), then mlir-translate and clang -O3.
+// Shapes: SigLIP fc1 (1152 -> 4304) and fc2 (4304 -> 1152), Phi-3 qkv
+// (3072 -> 9216).
+#A = affine_map<(m, n, k) -> (m, k)>
+#B = affine_map<(m, n, k) -> (k, n)>
+#C = affine_map<(m, n, k) -> (m, n)>
+
+func.func @mm_f32_1152x4304(%am: memref<?x1152xf32>, %wm: memref<1152x4304xf32>, %cm: memref<?x4304xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x1152xf32> to tensor<?x1152xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<1152x4304xf32> to tensor<1152x4304xf32>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x4304xf32> to tensor<?x4304xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x1152xf32>, tensor<1152x4304xf32>) outs(%c : tensor<?x4304xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4304xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x4304xf32>, memref<?x4304xf32>) -> ()
+  return
+}
+
+func.func @mm_bf16_1152x4304(%am: memref<?x1152xf32>, %wm: memref<1152x4304xbf16>, %cm: memref<?x4304xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x1152xf32> to tensor<?x1152xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<1152x4304xbf16> to tensor<1152x4304xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x4304xf32> to tensor<?x4304xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x1152xf32>, tensor<1152x4304xbf16>) outs(%c : tensor<?x4304xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x4304xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x4304xf32>, memref<?x4304xf32>) -> ()
+  return
+}
+
+func.func @mm_f32_4304x1152(%am: memref<?x4304xf32>, %wm: memref<4304x1152xf32>, %cm: memref<?x1152xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x4304xf32> to tensor<?x4304xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<4304x1152xf32> to tensor<4304x1152xf32>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x1152xf32> to tensor<?x1152xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x4304xf32>, tensor<4304x1152xf32>) outs(%c : tensor<?x1152xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1152xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x1152xf32>, memref<?x1152xf32>) -> ()
+  return
+}
+
+func.func @mm_f32_3072x9216(%am: memref<?x3072xf32>, %wm: memref<3072x9216xf32>, %cm: memref<?x9216xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x3072xf32> to tensor<?x3072xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<3072x9216xf32> to tensor<3072x9216xf32>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x9216xf32> to tensor<?x9216xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x3072xf32>, tensor<3072x9216xf32>) outs(%c : tensor<?x9216xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x9216xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x9216xf32>, memref<?x9216xf32>) -> ()
+  return
+}
+
+func.func @mm_bf16_3072x9216(%am: memref<?x3072xf32>, %wm: memref<3072x9216xbf16>, %cm: memref<?x9216xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x3072xf32> to tensor<?x3072xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<3072x9216xbf16> to tensor<3072x9216xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x9216xf32> to tensor<?x9216xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x3072xf32>, tensor<3072x9216xbf16>) outs(%c : tensor<?x9216xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x9216xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x9216xf32>, memref<?x9216xf32>) -> ()
+  return
+}
+
+func.func @mv_f32_3072x9216(%am: memref<1x3072xf32>, %wm: memref<3072x9216xf32>, %cm: memref<1x9216xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<3072x9216xf32> to tensor<3072x9216xf32>
+  %c = bufferization.to_tensor %cm restrict writable : memref<1x9216xf32> to tensor<1x9216xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<1x3072xf32>, tensor<3072x9216xf32>) outs(%c : tensor<1x9216xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x9216xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<1x9216xf32>, memref<1x9216xf32>) -> ()
+  return
+}
+
+func.func @mv_bf16_3072x9216(%am: memref<1x3072xf32>, %wm: memref<3072x9216xbf16>, %cm: memref<1x9216xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<3072x9216xbf16> to tensor<3072x9216xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<1x9216xf32> to tensor<1x9216xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<1x3072xf32>, tensor<3072x9216xbf16>) outs(%c : tensor<1x9216xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x9216xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<1x9216xf32>, memref<1x9216xf32>) -> ()
+  return
+}
+
+// SigLIP attention of one 384x384 view (729 tokens, 16 heads of 72) as
+// xgenmm-transpose-attention-keys leaves it: scores = q k^T over the
+// transposed keys [b, h, d, t], and probs v.
+#q = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1, d2, d5)>
+#kt = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5, d4)>
+#s = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+#p = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d5)>
+#v = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d2, d4)>
+
+func.func @attn_qk_729x16x72(%qm: memref<?x729x16x1x72xf32>, %ktm: memref<?x16x72x729xf32>, %sm: memref<?x16x1x729x729xf32>) attributes {llvm.emit_c_interface} {
+  %q = bufferization.to_tensor %qm restrict : memref<?x729x16x1x72xf32> to tensor<?x729x16x1x72xf32>
+  %kt = bufferization.to_tensor %ktm restrict : memref<?x16x72x729xf32> to tensor<?x16x72x729xf32>
+  %s = bufferization.to_tensor %sm restrict writable : memref<?x16x1x729x729xf32> to tensor<?x16x1x729x729xf32>
+  %r = linalg.generic {indexing_maps = [#q, #kt, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<?x729x16x1x72xf32>, tensor<?x16x72x729xf32>) outs(%s : tensor<?x16x1x729x729xf32>) attrs = {xgenmm.attn_qk} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %x = arith.addf %c, %m : f32
+    linalg.yield %x : f32
+  } -> tensor<?x16x1x729x729xf32>
+  bufferization.materialize_in_destination %r in restrict writable %sm : (tensor<?x16x1x729x729xf32>, memref<?x16x1x729x729xf32>) -> ()
+  return
+}
+
+func.func @attn_pv_729x16x72(%pm: memref<?x16x1x729x729xf32>, %vm: memref<?x729x16x72xf32>, %om: memref<?x729x16x1x72xf32>) attributes {llvm.emit_c_interface} {
+  %p = bufferization.to_tensor %pm restrict : memref<?x16x1x729x729xf32> to tensor<?x16x1x729x729xf32>
+  %v = bufferization.to_tensor %vm restrict : memref<?x729x16x72xf32> to tensor<?x729x16x72xf32>
+  %o = bufferization.to_tensor %om restrict writable : memref<?x729x16x1x72xf32> to tensor<?x729x16x1x72xf32>
+  %r = linalg.generic {indexing_maps = [#p, #v, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<?x16x1x729x729xf32>, tensor<?x729x16x72xf32>) outs(%o : tensor<?x729x16x1x72xf32>) attrs = {xgenmm.attn_pv} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %x = arith.addf %c, %m : f32
+    linalg.yield %x : f32
+  } -> tensor<?x729x16x1x72xf32>
+  bufferization.materialize_in_destination %r in restrict writable %om : (tensor<?x729x16x1x72xf32>, memref<?x729x16x1x72xf32>) -> ()
+  return
+}

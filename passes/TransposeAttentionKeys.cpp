@@ -1,0 +1,100 @@
+//===- TransposeAttentionKeys.cpp - attention contractions for the CPU ----===//
+//
+// The attention lowering (LowerAttention.cpp) has two contractions:
+//   scores[b, h, g, s, t] += q[b, s, h, g, d] * k[b, t, h, d]
+//   out[b, s, h, g, d]    += p[b, h, g, s, t] * v[b, t, h, d]
+// The second is already a row-major matmul per (b, h, g): s x t times
+// t x d, rows of v contiguous along d. The first reads k[t, d], the
+// transposed operand: this pass gives it a [b, h, d, t] copy of the keys
+// (one pass over the keys, O(T D) against the O(S T D) contraction), so that
+// it too reads rows contiguous along its output dimension t. Both are marked
+// for the CPU schedule (`xgenmm.attn_qk`, `xgenmm.attn_pv`), the copy with
+// `xgenmm.attn_kt`.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Tensor/IR/Tensor.h"
+
+namespace mlir::xgenmm {
+#define GEN_PASS_DEF_XGENMMTRANSPOSEATTENTIONKEYS
+#include "passes/Passes.h.inc"
+} // namespace mlir::xgenmm
+
+using namespace mlir;
+using namespace mlir::xgenmm;
+
+namespace {
+
+/// A 6-D f32 multiply-accumulate generic with the given maps and the last
+/// loop the only reduction.
+bool isContraction6(linalg::GenericOp g, ArrayRef<AffineMap> maps) {
+  if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
+      g.getNumLoops() != 6 || g.getNumReductionLoops() != 1 ||
+      g.getIteratorTypesArray()[5] != utils::IteratorType::reduction ||
+      g.getIndexingMapsArray() != SmallVector<AffineMap>(maps))
+    return false;
+  Block &body = g.getRegion().front();
+  auto yield = cast<linalg::YieldOp>(body.getTerminator());
+  auto add = yield.getOperand(0).getDefiningOp<arith::AddFOp>();
+  if (!add || add.getLhs() != body.getArgument(2))
+    return false;
+  auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
+  return mul && mul.getLhs() == body.getArgument(0) &&
+         mul.getRhs() == body.getArgument(1) &&
+         body.getOperations().size() == 3 &&
+         llvm::all_of(g->getOperandTypes(), [](Type t) {
+           return cast<ShapedType>(t).getElementType().isF32();
+         });
+}
+
+struct XgenmmTransposeAttentionKeysPass
+    : xgenmm::impl::XgenmmTransposeAttentionKeysBase<
+          XgenmmTransposeAttentionKeysPass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    AffineExpr d0, d1, d2, d3, d4, d5;
+    bindDims(ctx, d0, d1, d2, d3, d4, d5);
+    auto map = [&](ArrayRef<AffineExpr> e) { return AffineMap::get(6, 0, e, ctx); };
+    SmallVector<AffineMap> qk = {map({d0, d3, d1, d2, d5}), map({d0, d4, d1, d5}),
+                                 map({d0, d1, d2, d3, d4})};
+    SmallVector<AffineMap> qkT = {qk[0], map({d0, d1, d5, d4}), qk[2]};
+    SmallVector<AffineMap> pv = {map({d0, d2, d3, d1, d5}), map({d0, d5, d2, d4}),
+                                 map({d0, d1, d2, d3, d4})};
+    OpBuilder b(ctx);
+
+    getOperation()->walk([&](linalg::GenericOp g) {
+      if (isContraction6(g, pv)) {
+        g->setAttr("xgenmm.attn_pv", b.getUnitAttr());
+        return;
+      }
+      if (!isContraction6(g, qk))
+        return;
+      // kt[b, h, d, t] = k[b, t, h, d]
+      b.setInsertionPoint(g);
+      Location loc = g.getLoc();
+      Value k = g.getDpsInputs()[1];
+      auto kType = cast<RankedTensorType>(k.getType());
+      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, k);
+      SmallVector<OpFoldResult> ktSizes = {sizes[0], sizes[2], sizes[3], sizes[1]};
+      Value empty = tensor::EmptyOp::create(b, loc, ktSizes, kType.getElementType());
+      AffineExpr e0, e1, e2, e3;
+      bindDims(ctx, e0, e1, e2, e3);
+      auto kt = linalg::GenericOp::create(
+          b, loc, empty.getType(), ValueRange{k}, ValueRange{empty},
+          SmallVector<AffineMap>{AffineMap::get(4, 0, {e0, e3, e1, e2}, ctx),
+                                 b.getMultiDimIdentityMap(4)},
+          SmallVector<utils::IteratorType>(4, utils::IteratorType::parallel),
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            linalg::YieldOp::create(nb, l, args[0]);
+          });
+      kt->setAttr("xgenmm.attn_kt", b.getUnitAttr());
+      g->setOperand(1, kt.getResult(0));
+      g.setIndexingMapsAttr(b.getAffineMapArrayAttr(qkT));
+      g->setAttr("xgenmm.attn_qk", b.getUnitAttr());
+    });
+  }
+};
+
+} // namespace

@@ -1,0 +1,263 @@
+// The x86-64 (AVX-512) code generation schedule of xgenmm, a transform
+// dialect library with two entry points that xgenmm-apply-schedule runs from
+// the CPU pipeline (passes/CpuPipeline.cpp), embedded in the binaries at
+// build time. Tests run it with
+//   xgenmm-opt --transform-preload-library=transform-library-paths=<this file>
+//              --transform-interpreter=entry-point=<name>
+//
+// @xgenmm_tile_vec, on tensors, before bufferization: the dense
+// contractions marked `xgenmm.matmul` by xgenmm-transpose-dense-weights,
+//   out[m, n] += a[m, k] * w[k, n]      (w f32, or bf16 extended in the body)
+// with N, K static, become a loop nest around an 8x32 register tile: per k,
+// 8 broadcasts of a, 2 rows of 16 of w, 16 FMAs into 16 zmm accumulators
+// (vector.contract, lowered to outer products by @xgenmm_lower_vec). Every
+// tile is static:
+//   - M dynamic (tokens: image encoding, prefill):
+//     - cache tiles 256 x 128 x 64 (M x N x K); the N remainder, static
+//       because N is, is peeled off (the K remainder needs no peeling);
+//     - M by 8; the dynamic M remainder (< 8 rows) is peeled off and done
+//       row by row (a 1x32 tile);
+//     - N by 32, the static remainder peeled off (vectorized at its own
+//       width), K by 1;
+//   - M = 1 (decode, bandwidth bound): K by 8 outside, N by 64 inside,
+//     remainders peeled: the weight streamed 8 rows at a time.
+// The attention contractions marked by xgenmm-transpose-attention-keys (q k^T
+// over transposed keys, p v) take the same 8x32 tiles per (batch, kv head,
+// group), with a dynamic N remainder (the keys of prefill and decode) done
+// column by column (@xgenmm_tile_attention).
+// Vectorization is per op; the contraction patterns run before any
+// canonicalization (else the unit-K reduction folds into mulf + addf and no
+// FMA is formed). The accumulator transfers are hoisted out of the K loop by
+// --loop-invariant-subset-hoisting, which the pipeline runs next.
+//
+// @xgenmm_lower_vec, after bufferization: vector.contract to outer products
+// (vector.fma), transfers to loads and stores. Canonicalization is kept out
+// of this pattern set (together they loop).
+module attributes {transform.with_named_sequence} {
+
+  // Peels `loop` where it has a partial last iteration; a no-op elsewhere.
+  transform.named_sequence @xgenmm_peel(%loops: !transform.op<"scf.for"> {transform.consumed}) {
+    transform.foreach %loops : !transform.op<"scf.for"> {
+    ^bb0(%loop: !transform.op<"scf.for">):
+      transform.sequence %loop : !transform.op<"scf.for"> failures(suppress) {
+      ^bb1(%l: !transform.op<"scf.for">):
+        %main, %rest = transform.loop.peel %l : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+      }
+    }
+    transform.yield
+  }
+
+  // Matches a dense contraction of one row (M = 1 statically: decode).
+  transform.named_sequence @xgenmm_match_matvec(%op: !transform.any_op {transform.readonly}) -> !transform.any_op {
+    transform.match.operation_name %op ["linalg.generic"] : !transform.any_op
+    %one = transform.param.constant 1 : i64 -> !transform.param<i64>
+    %m = transform.match.structured failures(propagate) %op : (!transform.any_op) -> !transform.any_op {
+    ^bb0(%s: !transform.any_op):
+      %d = transform.match.structured.dim %s[0] : (!transform.any_op) -> !transform.param<i64>
+      transform.match.param.cmpi eq %d, %one : !transform.param<i64>
+      transform.match.structured.yield %s : !transform.any_op
+    }
+    transform.yield %m : !transform.any_op
+  }
+
+  // Matches the others (M dynamic or > 1).
+  transform.named_sequence @xgenmm_match_matmul(%op: !transform.any_op {transform.readonly}) -> !transform.any_op {
+    transform.match.operation_name %op ["linalg.generic"] : !transform.any_op
+    %one = transform.param.constant 1 : i64 -> !transform.param<i64>
+    %m = transform.match.structured failures(propagate) %op : (!transform.any_op) -> !transform.any_op {
+    ^bb0(%s: !transform.any_op):
+      %d = transform.match.structured.dim %s[0] : (!transform.any_op) -> !transform.param<i64>
+      transform.match.param.cmpi ne %d, %one : !transform.param<i64>
+      transform.match.structured.yield %s : !transform.any_op
+    }
+    transform.yield %m : !transform.any_op
+  }
+
+  // Matches a 6-D attention contraction whose N (dim 4) is dynamic.
+  transform.named_sequence @xgenmm_match_dynamic_n_6d(%op: !transform.any_op {transform.readonly}) -> !transform.any_op {
+    transform.match.operation_name %op ["linalg.generic"] : !transform.any_op
+    %zero = transform.param.constant 0 : i64 -> !transform.param<i64>
+    %m = transform.match.structured failures(propagate) %op : (!transform.any_op) -> !transform.any_op {
+    ^bb0(%s: !transform.any_op):
+      %d = transform.match.structured.dim %s[4] : (!transform.any_op) -> !transform.param<i64>
+      transform.match.param.cmpi lt %d, %zero : !transform.param<i64>
+      transform.match.structured.yield %s : !transform.any_op
+    }
+    transform.yield %m : !transform.any_op
+  }
+
+  // The attention contractions (xgenmm-transpose-attention-keys), per
+  // (batch, kv head, group) row-major matmuls with M = queries:
+  //   q k^T: s x d times d x t (the transposed keys), t dynamic;
+  //   p v:   s x t times t x d, d the (static) head dim.
+  // The same 8x32 register tiles; a dynamic N remainder (the keys of
+  // prefill and decode) column by column.
+  transform.named_sequence @xgenmm_tile_attention(%root: !transform.any_op {transform.readonly}) {
+    %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+
+    // q k^T [b, h, g, s, t, d]
+    %qk = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    %qk1, %qb:3 = transform.structured.tile_using_for %qk tile_sizes [1, 1, 1, 0, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    %qk2, %qs = transform.structured.tile_using_for %qk1 tile_sizes [0, 0, 0, 8, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.foreach %qs : !transform.op<"scf.for"> {
+    ^bb0(%loop: !transform.op<"scf.for">):
+      transform.sequence %loop : !transform.op<"scf.for"> failures(suppress) {
+      ^bb1(%l: !transform.op<"scf.for">):
+        %main, %rest = transform.loop.peel %l : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+        transform.foreach %rest : !transform.any_op {
+        ^bb9(%r: !transform.any_op):
+          %rows = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %r : (!transform.any_op) -> !transform.any_op
+          %r1, %r2 = transform.structured.tile_using_for %rows tile_sizes [0, 0, 0, 1, 0, 0] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+        }
+      }
+    }
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    %qk3 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    %qk4, %qt = transform.structured.tile_using_for %qk3 tile_sizes [0, 0, 0, 0, 32, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.include @xgenmm_peel failures(propagate) (%qt) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    %qk_rest = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    %qk_dyn = transform.collect_matching @xgenmm_match_dynamic_n_6d in %qk_rest : (!transform.any_op) -> !transform.any_op
+    %qk_cols, %qc = transform.structured.tile_using_for %qk_dyn tile_sizes [0, 0, 0, 0, 1, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %qk5 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    %qk6, %qd = transform.structured.tile_using_for %qk5 tile_sizes [0, 0, 0, 0, 0, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+
+    // p v [b, s, h, g, d, t]
+    %pv = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op
+    %pv1, %pb:3 = transform.structured.tile_using_for %pv tile_sizes [1, 0, 1, 1, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    %pv2, %ps = transform.structured.tile_using_for %pv1 tile_sizes [0, 8, 0, 0, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.foreach %ps : !transform.op<"scf.for"> {
+    ^bb0(%loop: !transform.op<"scf.for">):
+      transform.sequence %loop : !transform.op<"scf.for"> failures(suppress) {
+      ^bb1(%l: !transform.op<"scf.for">):
+        %main, %rest = transform.loop.peel %l : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+        transform.foreach %rest : !transform.any_op {
+        ^bb9(%r: !transform.any_op):
+          %rows = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %r : (!transform.any_op) -> !transform.any_op
+          %r1, %r2 = transform.structured.tile_using_for %rows tile_sizes [0, 1, 0, 0, 0, 0] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+        }
+      }
+    }
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    %pv3 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op
+    %pv4, %pd, %pt = transform.structured.tile_using_for %pv3 tile_sizes [0, 0, 0, 0, 32, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.any_op)
+    transform.include @xgenmm_peel failures(propagate) (%pd) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.yield
+  }
+
+  transform.named_sequence @xgenmm_tile_vec(%root: !transform.any_op {transform.readonly}) {
+    %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    // The two kinds get their own marks: tiles are re-matched by them after
+    // each step (tiling and peeling copy the marks).
+    %marked = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul} in %root : (!transform.any_op) -> !transform.any_op
+    %mv0 = transform.collect_matching @xgenmm_match_matvec in %marked : (!transform.any_op) -> !transform.any_op
+    %mm0 = transform.collect_matching @xgenmm_match_matmul in %marked : (!transform.any_op) -> !transform.any_op
+    transform.annotate %mv0 "xgenmm.tile_matvec" : !transform.any_op
+    transform.annotate %mm0 "xgenmm.tile_matmul" : !transform.any_op
+
+    // One row: bandwidth bound, the weight streamed row by row. K by 8
+    // (outer), N by 64 (inner): 8 rows of w read 256 bytes at a time into a
+    // 1x64 accumulator (4 zmm) kept for the 8 rows.
+    %t0, %k0, %n0 = transform.structured.tile_using_for %mv0 tile_sizes [0, 64, 8] interchange = [0, 2, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
+    transform.include @xgenmm_peel failures(propagate) (%n0) : (!transform.op<"scf.for">) -> ()
+    transform.include @xgenmm_peel failures(propagate) (%k0) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+
+    // Cache tiles; the N remainder peeled off (static: N is). The K
+    // remainder needs no peeling: the register tiles take K one at a time.
+    %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 128, 64]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
+    transform.include @xgenmm_peel failures(propagate) (%n1) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+
+    // M by 8, the remainder row by row.
+    %mm2 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
+    %t2, %m2 = transform.structured.tile_using_for %mm2 tile_sizes [8, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.foreach %m2 : !transform.op<"scf.for"> {
+    ^bb0(%loop: !transform.op<"scf.for">):
+      transform.sequence %loop : !transform.op<"scf.for"> failures(suppress) {
+      ^bb1(%l: !transform.op<"scf.for">):
+        %main, %rest = transform.loop.peel %l : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+        transform.foreach %rest : !transform.any_op {
+        ^bb9(%r: !transform.any_op):
+          %rows = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %r : (!transform.any_op) -> !transform.any_op
+          %t3, %m3 = transform.structured.tile_using_for %rows tile_sizes [1, 0, 0] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+        }
+      }
+    }
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+
+    // N by 32 (remainder peeled), K by 1.
+    %mm3 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
+    %t4, %n2, %k2 = transform.structured.tile_using_for %mm3 tile_sizes [0, 32, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.any_op)
+    transform.include @xgenmm_peel failures(propagate) (%n2) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+
+    transform.include @xgenmm_tile_attention failures(propagate) (%root) : (!transform.any_op) -> ()
+
+    // Vectorize the (now static) tiles of all kinds.
+    %tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul} in %root : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %tiles : !transform.any_op
+    %qk_tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %qk_tiles : !transform.any_op
+    %pv_tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %pv_tiles : !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.transfer_permutation_patterns
+      transform.apply_patterns.vector.reduction_to_contract
+      transform.apply_patterns.vector.sink_ops
+    } : !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+      transform.apply_patterns.tensor.fold_tensor_subset_ops_into_vector_transfers
+    } : !transform.any_op
+    transform.apply_cse to %funcs : !transform.any_op
+    transform.yield
+  }
+
+  transform.named_sequence @xgenmm_lower_vec(%root: !transform.any_op {transform.readonly}) {
+    %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.vector.lower_contraction lowering_strategy = "outerproduct"
+      transform.apply_patterns.vector.transfer_permutation_patterns
+      transform.apply_patterns.vector.lower_multi_reduction lowering_strategy = "innerparallel"
+      transform.apply_patterns.vector.split_transfer_full_partial split_transfer_strategy = "linalg-copy"
+      transform.apply_patterns.vector.transfer_to_scf max_transfer_rank = 1 full_unroll = true
+      transform.apply_patterns.vector.lower_transfer max_transfer_rank = 1
+      transform.apply_patterns.vector.lower_shape_cast
+      transform.apply_patterns.vector.lower_transpose lowering_strategy = "shuffle_1d"
+      transform.apply_patterns.vector.lower_outerproduct
+      transform.apply_patterns.vector.lower_broadcast
+    } : !transform.any_op
+    transform.yield
+  }
+}

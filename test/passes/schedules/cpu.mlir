@@ -1,0 +1,127 @@
+// The CPU schedule (passes/schedules/cpu.mlir), run from its source file by
+// the transform interpreter and as embedded in the binaries by
+// xgenmm-apply-schedule: the same tiles either way.
+// RUN: xgenmm-opt %s --transform-preload-library=transform-library-paths=%xgenmm_src_root/passes/schedules/cpu.mlir --transform-interpreter=entry-point=xgenmm_tile_vec --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
+// RUN: xgenmm-opt %s --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
+
+// M dynamic: 8x32 register tiles (8 broadcasts of a x one 32-wide row of w
+// per k), the accumulator kept in registers over the K loop; the static N
+// remainder (40 = 32 + 8) at its own width; the dynamic M remainder row by
+// row.
+// CHECK-LABEL: func.func @matmul
+// CHECK: scf.for %{{.*}} step %c256
+// CHECK: scf.for %{{.*}} step %c8
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x40xf32>, vector<8x32xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c20 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<?x20xf32>, vector<8x1xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<20x40xf32>, vector<1x32xf32>
+// CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x32xf32> into vector<8x32xf32>
+// CHECK: vector.contract {{.*}} : vector<8x1xf32>, vector<1x8xf32> into vector<8x8xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1xf32>, vector<1x32xf32> into vector<1x32xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1xf32>, vector<1x8xf32> into vector<1x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+
+// M = 1 (decode): the weight streamed 8 rows x 64 columns at a time, the
+// remainders (72 = 64 + 8 columns, 20 = 16 + 4 rows) peeled; bf16 rows are
+// widened as vectors.
+// CHECK-LABEL: func.func @matvec_bf16
+// CHECK: scf.for %{{.*}} = %c0 to %c16 step %c8
+// CHECK: vector.transfer_read {{.*}} : tensor<20x72xbf16>, vector<8x64xbf16>
+// CHECK: arith.extf {{.*}} : vector<8x64xbf16> to vector<8x64xf32>
+// CHECK: vector.contract {{.*}} : vector<1x8xf32>, vector<8x64xf32> into vector<1x64xf32>
+// CHECK: vector.contract {{.*}} : vector<1x8xf32>, vector<8x8xf32> into vector<1x8xf32>
+// CHECK: vector.contract {{.*}} : vector<1x4xf32>, vector<4x64xf32> into vector<1x64xf32>
+// CHECK: vector.contract {{.*}} : vector<1x4xf32>, vector<4x8xf32> into vector<1x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+
+// Attention, per (batch, kv head, group): q k^T over the transposed keys
+// with 8x32 tiles, the dynamic key remainder column by column, the dynamic
+// query remainder row by row; p v with 8x32 tiles over the head dim (40 =
+// 32 + 8), the keys one at a time.
+// CHECK-LABEL: func.func @attn_qk
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}}) -> (vector<1x1x1x8x32xf32>)
+// CHECK: vector.contract {{.*}} : vector<1x8x1x1x1xf32>, vector<1x1x1x32xf32> into vector<1x1x1x8x32xf32>
+// CHECK: vector.contract {{.*}} : vector<1x8x1x1x1xf32>, vector<1x1x1x1xf32> into vector<1x1x1x8x1xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1x1x1x1xf32>, vector<1x1x1x32xf32> into vector<1x1x1x1x32xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1x1x1x1xf32>, vector<1x1x1x1xf32> into vector<1x1x1x1x1xf32>
+// CHECK-NOT: linalg.generic
+// CHECK-LABEL: func.func @attn_pv
+// CHECK: vector.contract {{.*}} : vector<1x1x1x8x1xf32>, vector<1x1x1x32xf32> into vector<1x8x1x1x32xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1x1x8x1xf32>, vector<1x1x1x8xf32> into vector<1x8x1x1x8xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1x1x1x1xf32>, vector<1x1x1x32xf32> into vector<1x1x1x1x32xf32>
+// CHECK: vector.contract {{.*}} : vector<1x1x1x1x1xf32>, vector<1x1x1x8xf32> into vector<1x1x1x1x8xf32>
+// CHECK-NOT: linalg.generic
+// CHECK: return
+
+// Unmarked contractions are left alone.
+// CHECK-LABEL: func.func @unmarked
+// CHECK: linalg.generic
+// CHECK-NOT: vector.contract
+
+#A = affine_map<(m, n, k) -> (m, k)>
+#B = affine_map<(m, n, k) -> (k, n)>
+#C = affine_map<(m, n, k) -> (m, n)>
+#BT = affine_map<(m, n, k) -> (n, k)>
+#q = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1, d2, d5)>
+#kt = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5, d4)>
+#s = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+#p = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d5)>
+#v = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d2, d4)>
+
+func.func @matmul(%a: tensor<?x20xf32>, %w: tensor<20x40xf32>, %c: tensor<?x40xf32>) -> tensor<?x40xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x20xf32>, tensor<20x40xf32>) outs(%c : tensor<?x40xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x40xf32>
+  return %r : tensor<?x40xf32>
+}
+
+func.func @matvec_bf16(%a: tensor<1x20xf32>, %w: tensor<20x72xbf16>, %c: tensor<1x72xf32>) -> tensor<1x72xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<1x20xf32>, tensor<20x72xbf16>) outs(%c : tensor<1x72xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %yf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %yf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x72xf32>
+  return %r : tensor<1x72xf32>
+}
+
+func.func @attn_qk(%q: tensor<1x?x2x1x4xf32>, %kt: tensor<1x2x4x?xf32>, %s: tensor<1x2x1x?x?xf32>) -> tensor<1x2x1x?x?xf32> {
+  %r = linalg.generic {indexing_maps = [#q, #kt, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %kt : tensor<1x?x2x1x4xf32>, tensor<1x2x4x?xf32>) outs(%s : tensor<1x2x1x?x?xf32>) attrs = {xgenmm.attn_qk} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %x = arith.addf %c, %m : f32
+    linalg.yield %x : f32
+  } -> tensor<1x2x1x?x?xf32>
+  return %r : tensor<1x2x1x?x?xf32>
+}
+
+func.func @attn_pv(%p: tensor<1x2x1x?x?xf32>, %v: tensor<1x?x2x40xf32>, %o: tensor<1x?x2x1x40xf32>) -> tensor<1x?x2x1x40xf32> {
+  %r = linalg.generic {indexing_maps = [#p, #v, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%p, %v : tensor<1x2x1x?x?xf32>, tensor<1x?x2x40xf32>) outs(%o : tensor<1x?x2x1x40xf32>) attrs = {xgenmm.attn_pv} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %x = arith.addf %c, %m : f32
+    linalg.yield %x : f32
+  } -> tensor<1x?x2x1x40xf32>
+  return %r : tensor<1x?x2x1x40xf32>
+}
+
+func.func @unmarked(%a: tensor<?x20xf32>, %w: tensor<40x20xf32>, %c: tensor<?x40xf32>) -> tensor<?x40xf32> {
+  %r = linalg.generic {indexing_maps = [#A, #BT, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x20xf32>, tensor<40x20xf32>) outs(%c : tensor<?x40xf32>) {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x40xf32>
+  return %r : tensor<?x40xf32>
+}

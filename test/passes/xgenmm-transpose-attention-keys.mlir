@@ -1,0 +1,24 @@
+// RUN: xgenmm-opt %s -xgenmm-lower-to-linalg -canonicalize -cse -xgenmm-transpose-attention-keys | FileCheck %s
+
+// The score contraction reads a [b, kv_heads, head_dim, keys] copy of the
+// keys (rows contiguous along the keys, its output dimension); the probs-v
+// contraction keeps its operands. Both are marked for the CPU schedule.
+// CHECK-DAG: #[[KIN:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d3, d1, d2)>
+// CHECK-DAG: #[[ID4:.*]] = affine_map<(d0, d1, d2, d3) -> (d0, d1, d2, d3)>
+// CHECK-DAG: #[[Q:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d3, d1, d2, d5)>
+// CHECK-DAG: #[[KT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5, d4)>
+// CHECK-DAG: #[[S:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
+// CHECK-DAG: #[[P:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d5)>
+// CHECK-DAG: #[[V:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d2, d4)>
+// CHECK-LABEL: func.func @gqa
+// CHECK: %[[K4:.*]] = tensor.expand_shape %arg1 {{.*}} into tensor<?x9x2x3xf32>
+// CHECK: %[[E:.*]] = tensor.empty(%{{.*}}) : tensor<?x2x3x9xf32>
+// CHECK: %[[KTV:.*]] = linalg.generic {indexing_maps = [#[[KIN]], #[[ID4]]], iterator_types = ["parallel", "parallel", "parallel", "parallel"]} ins(%[[K4]] : tensor<?x9x2x3xf32>) outs(%[[E]] : tensor<?x2x3x9xf32>) attrs = {xgenmm.attn_kt}
+// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[KT]], #[[S]]], {{.*}} ins(%{{.*}}, %[[KTV]] : tensor<?x5x2x2x3xf32>, tensor<?x2x3x9xf32>) outs(%{{.*}} : tensor<?x2x2x5x9xf32>) attrs = {xgenmm.attn_qk}
+// CHECK: linalg.generic {indexing_maps = [#[[P]], #[[V]], #[[S]]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x2x2x5x9xf32>, tensor<?x9x2x3xf32>) outs(%{{.*}} : tensor<?x5x2x2x3xf32>) attrs = {xgenmm.attn_pv}
+
+func.func @gqa(%q: tensor<?x5x12xf32>, %k: tensor<?x9x6xf32>, %v: tensor<?x9x6xf32>) -> tensor<?x5x12xf32> {
+  %o = xgenmm.attention %q, %k, %v heads 4 kv_heads 2 head_dim 3 scale 0.57735
+      : tensor<?x5x12xf32>, tensor<?x9x6xf32>, tensor<?x9x6xf32> -> tensor<?x5x12xf32>
+  return %o : tensor<?x5x12xf32>
+}
