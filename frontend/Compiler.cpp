@@ -352,11 +352,21 @@ bool compileArtifact(const std::string &input, const std::string &output,
     kvWidth = cache.getDimSize(2);
   }
 
+  // The largest image: the global view plus the crops of the largest grid.
+  int64_t image = intAt(config, {"vision", "image_size"});
+  int64_t maxCrops = 0;
+  if (const JsonValue *grids = path(config, {"preprocessor", "grids"}))
+    for (const JsonValue &g : grids->asArray())
+      maxCrops = std::max(maxCrops, (g.asArray()[0].asInteger() / image) *
+                                        (g.asArray()[1].asInteger() / image));
+
   {
     Stage stage(log, "lower to LLVM dialect");
     PassManager pm(&context);
     mlir::xgenmm::CpuPipelineOptions pipeline;
     pipeline.dtype = options.dtype;
+    pipeline.maxTokens = kvCapacity;
+    pipeline.maxViews = 1 + maxCrops;
     mlir::xgenmm::buildCpuPipeline(pm, pipeline);
     if (failed(pm.run(*module))) {
       error = "the CPU pipeline failed (diagnostics above)";
@@ -375,6 +385,10 @@ bool compileArtifact(const std::string &input, const std::string &output,
   }
   auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tmpDir); });
   auto inTmp = [&](const char *f) { return (tmpDir + "/" + f).str(); };
+
+  int64_t arenaBytes = 0;
+  if (auto a = (*module)->getAttrOfType<IntegerAttr>("xgenmm.arena_bytes"))
+    arenaBytes = a.getInt();
 
   {
     Stage stage(log, "write weights.bin");
@@ -496,13 +510,6 @@ bool compileArtifact(const std::string &input, const std::string &output,
     JsonValue wb = fileEntry(inTmp(abi::kWeightsFile), error);
     if (!error.empty())
       return false;
-    int64_t image = intAt(config, {"vision", "image_size"});
-    const JsonValue *grids = path(config, {"preprocessor", "grids"});
-    int64_t maxCrops = 0;
-    if (grids)
-      for (const JsonValue &g : grids->asArray())
-        maxCrops = std::max(maxCrops, (g.asArray()[0].asInteger() / image) *
-                                          (g.asArray()[1].asInteger() / image));
     bool anyres = maxCrops > 0;
     int64_t base = intAt(config, {"text", "initial_tokenizer_len"});
     JsonValue special = *path(config, {"special_tokens"});
@@ -529,6 +536,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
               {"tokens_per_view", JsonValue::integer(intAt(config, {"resampler", "num_latents"}))},
               {"width", JsonValue::integer(intAt(config, {"text", "hidden_size"}))},
               {"anyres", JsonValue::boolean(anyres)}})},
+        {"arena_bytes", JsonValue::integer(arenaBytes)},
         {"prefill", JsonValue::object({{"symbol", JsonValue::string(abi::kPrefillSymbol)},
                                        {"max_tokens", JsonValue::integer(kvCapacity)}})},
         {"decode", JsonValue::object({{"symbol", JsonValue::string(abi::kDecodeSymbol)}})},

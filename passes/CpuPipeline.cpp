@@ -38,11 +38,17 @@ struct CpuPipelineCliOptions : PassPipelineOptions<CpuPipelineCliOptions> {
   Option<std::string> dtype{*this, "dtype",
                             llvm::cl::desc("Weight storage: f32, bf16 or stored"),
                             llvm::cl::init("f32")};
+  Option<int64_t> maxTokens{*this, "max-tokens",
+                            llvm::cl::desc("Bound of sequence lengths (buffer plan)"),
+                            llvm::cl::init(4096)};
+  Option<int64_t> maxViews{*this, "max-views",
+                           llvm::cl::desc("Bound of image views (buffer plan)"),
+                           llvm::cl::init(5)};
 };
 
 /// From linalg on tensors (weights bound, dense weights transposed, the
 /// dense contractions marked `xgenmm.matmul`) to the LLVM dialect.
-void buildCpuCodegenPipeline(OpPassManager &pm) {
+void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &options) {
   // The attention contractions marked, the keys transposed for the first;
   // the marked contractions tiled and vectorized on tensors by the embedded
   // schedule (passes/schedules/cpu.mlir), the accumulator tiles hoisted out
@@ -61,8 +67,6 @@ void buildCpuCodegenPipeline(OpPassManager &pm) {
   bufferize.bufferizeFunctionBoundaries = true;
   bufferize.functionBoundaryTypeConversion =
       bufferization::LayoutMapOption::IdentityLayoutMap;
-  // Layer loops carry activations whose next value is a new buffer.
-  bufferize.allowReturnAllocsFromLoops = true;
   pm.addPass(bufferization::createOneShotBufferizePass(bufferize));
   // Folding the layer loops' loop-invariant cache buffers first lets the
   // cache results be recognised as the cache arguments.
@@ -75,6 +79,12 @@ void buildCpuCodegenPipeline(OpPassManager &pm) {
   pm.addPass(createXgenmmExportEntryPoints());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
+  // Every intermediate buffer at a fixed offset of one arena: no call
+  // allocates. What cannot be planned is freed by the deallocation pipeline.
+  XgenmmPlanBuffersOptions plan;
+  plan.maxTokens = options.maxTokens;
+  plan.maxViews = options.maxViews;
+  pm.addPass(createXgenmmPlanBuffers(plan));
   bufferization::BufferDeallocationPipelineOptions dealloc;
   bufferization::buildBufferDeallocationPipeline(pm, dealloc);
   pm.addPass(createXgenmmCopiesToLinalg());
@@ -124,7 +134,7 @@ void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
   // Dense layers: weights stored as [K, N], their contractions marked for
   // the schedule.
   pm.addPass(createXgenmmTransposeDenseWeights());
-  buildCpuCodegenPipeline(pm);
+  buildCpuCodegenPipeline(pm, options);
 }
 
 void mlir::xgenmm::registerCpuPipeline() {
@@ -134,6 +144,8 @@ void mlir::xgenmm::registerCpuPipeline() {
       [](OpPassManager &pm, const CpuPipelineCliOptions &cli) {
         CpuPipelineOptions options;
         options.dtype = cli.dtype;
+        options.maxTokens = cli.maxTokens;
+        options.maxViews = cli.maxViews;
         buildCpuPipeline(pm, options);
       });
   // The code generation half alone, for kernels written at the linalg level
@@ -143,5 +155,5 @@ void mlir::xgenmm::registerCpuPipeline() {
       "xgenmm-cpu-codegen-pipeline",
       "linalg on tensors to the LLVM dialect for x86-64 CPUs (the second "
       "half of xgenmm-cpu-pipeline)",
-      [](OpPassManager &pm) { buildCpuCodegenPipeline(pm); });
+      [](OpPassManager &pm) { buildCpuCodegenPipeline(pm, CpuPipelineOptions()); });
 }

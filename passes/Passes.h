@@ -25,6 +25,9 @@ namespace mlir::xgenmm {
 struct CpuPipelineOptions {
   /// Weight storage: f32, bf16 or stored (see xgenmm-bind-weights).
   std::string dtype = "f32";
+  /// Bounds the static buffer plan sizes buffers for (xgenmm-plan-buffers):
+  /// sequence lengths and positions (the KV-cache capacity), image views.
+  int64_t maxTokens = 4096, maxViews = 5;
 };
 
 /// From xgenmm IR to the LLVM dialect for x86-64 CPUs: weights bound to

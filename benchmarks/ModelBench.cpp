@@ -1,0 +1,194 @@
+//===- ModelBench.cpp - image encode, prefill and decode of an artifact ---===//
+//
+// Runs a compiled artifact through the runtime's C API, as a user would:
+//   XGENMM_BENCH_ARTIFACT=<artifact-dir> build/bin/xgenmm-model-bench
+// (default artifact: build/default-artifact, the one scripts/run-default.sh
+// makes). Reports per stage the time, tokens/s and GFLOP/s, the FLOPs
+// counted analytically from the manifest's configuration (multiply-adds x 2
+// of every matmul and attention product; norms, activations and softmax not
+// counted), so they compare with the machine's FMA peak.
+//
+//===----------------------------------------------------------------------===//
+#include "frontend/Json.h"
+#include "runtime/xgenmm.h"
+
+#include <benchmark/benchmark.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Dims {
+  // vision
+  int64_t img = 0, patch = 0, vc = 0, vi = 0, vl = 0;
+  // resampler
+  int64_t latents = 0, depth = 0, rinner = 0, ff = 0;
+  // language model
+  int64_t d = 0, layers = 0, heads = 0, kvHeads = 0, headDim = 0, inter = 0, vocab = 0;
+
+  int64_t tokensPerView() const { return (img / patch) * (img / patch); }
+
+  /// FLOPs of one view through SigLIP, the resampler and the projection.
+  double encodePerView() const {
+    double t = tokensPerView(), keys = t + latents;
+    double siglip = 2.0 * t * vc * 3 * patch * patch +
+                    vl * (2.0 * t * (4.0 * vc * vc + 2.0 * vc * vi) + 4.0 * t * t * vc);
+    double resampler =
+        depth * (2.0 * latents * vc * rinner + 2.0 * keys * vc * 2 * rinner +
+                 4.0 * latents * keys * rinner + 2.0 * latents * rinner * vc +
+                 2.0 * 2 * latents * vc * ff) +
+        2.0 * latents * vc * d;
+    return siglip + resampler;
+  }
+  /// FLOPs of the language model for `n` new tokens after `past` cached
+  /// ones; the head only for the last position.
+  double lm(double n, double past) const {
+    double qkv = (heads + 2.0 * kvHeads) * headDim;
+    double dense = layers * 2.0 * n * (d * qkv + d * (double)heads * headDim +
+                                       d * 2.0 * inter + inter * d);
+    // q.k and p.v over past + causal new keys
+    double keys = n * past + n * (n + 1) / 2;
+    double attention = layers * 4.0 * keys * heads * headDim;
+    return dense + attention + 2.0 * d * vocab;
+  }
+};
+
+std::unique_ptr<xgenmm::JsonValue> manifest;
+xgenmm_model *model = nullptr;
+Dims dims;
+
+int64_t at(const xgenmm::JsonValue &root, std::initializer_list<const char *> path) {
+  const xgenmm::JsonValue *v = &root;
+  for (const char *k : path)
+    if (!(v = v->get(k)))
+      return 0;
+  return v->isInteger() ? v->asInteger() : 0;
+}
+
+bool load(const std::string &dir) {
+  std::ifstream in(dir + "/manifest.json");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string error;
+  auto json = xgenmm::parseJson(ss.str(), error);
+  if (!json) {
+    fprintf(stderr, "xgenmm-model-bench: %s/manifest.json: %s\n", dir.c_str(), error.c_str());
+    return false;
+  }
+  manifest = std::make_unique<xgenmm::JsonValue>(*json);
+  const xgenmm::JsonValue &c = *manifest->get("config");
+  dims.img = at(c, {"vision", "image_size"});
+  dims.patch = at(c, {"vision", "patch_size"});
+  dims.vc = at(c, {"vision", "hidden_size"});
+  dims.vi = at(c, {"vision", "intermediate_size"});
+  dims.vl = at(c, {"vision", "num_hidden_layers"});
+  dims.latents = at(c, {"resampler", "num_latents"});
+  dims.depth = at(c, {"resampler", "depth"});
+  dims.rinner = at(c, {"resampler", "heads"}) * at(c, {"resampler", "dim_head"});
+  dims.ff = at(c, {"resampler", "ff_mult"}) * dims.vc;
+  dims.d = at(c, {"text", "hidden_size"});
+  dims.layers = at(c, {"text", "num_hidden_layers"});
+  dims.heads = at(c, {"text", "num_attention_heads"});
+  dims.kvHeads = at(c, {"text", "num_key_value_heads"});
+  dims.headDim = at(c, {"text", "head_dim"});
+  dims.inter = at(c, {"text", "intermediate_size"});
+  dims.vocab = at(c, {"text", "initial_tokenizer_len"}) + 3;
+  model = xgenmm_load(dir.c_str());
+  if (!model) {
+    fprintf(stderr, "xgenmm-model-bench: %s\n", xgenmm_last_error());
+    return false;
+  }
+  return true;
+}
+
+/// One image view (a crop) through the whole vision side.
+void encodeView(benchmark::State &state) {
+  const xgenmm_model_info *info = xgenmm_model_get_info(model);
+  xgenmm_session *s = xgenmm_session_new(model);
+  int views = info->anyres ? 3 : 1; // the smallest anyres grid: 1 x 2
+  std::vector<float> pixels((size_t)views * 3 * info->image_size * info->image_size, 0.25f);
+  std::vector<float> tokens((size_t)views * info->tokens_per_view * info->n_embd);
+  xgenmm_image image{pixels.data(), views, info->anyres ? 2 : 0, info->anyres ? 1 : 0,
+                     info->image_size, 2 * info->image_size};
+  for (auto _ : state)
+    if (xgenmm_encode_image(s, &image, tokens.data(), tokens.size()) != XGENMM_OK)
+      state.SkipWithError(xgenmm_last_error());
+  state.counters["ms/view"] = benchmark::Counter(
+      views * 1e-3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
+  state.counters["GFLOP/s"] = benchmark::Counter(views * dims.encodePerView() * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+  xgenmm_session_free(s);
+}
+
+std::vector<xgenmm_token> prompt(int n) {
+  const xgenmm_model_info *info = xgenmm_model_get_info(model);
+  std::vector<xgenmm_token> ids(n);
+  for (int i = 0; i < n; ++i)
+    ids[i] = 1 + (i * 7919) % (info->n_vocab_base - 1);
+  return ids;
+}
+
+void prefill(benchmark::State &state) {
+  int n = (int)state.range(0);
+  xgenmm_session *s = xgenmm_session_new(model);
+  std::vector<xgenmm_token> ids = prompt(n);
+  for (auto _ : state) {
+    xgenmm_session_reset(s);
+    if (xgenmm_prefill(s, ids.data(), n, nullptr, 0) != XGENMM_OK)
+      state.SkipWithError(xgenmm_last_error());
+  }
+  state.counters["tokens/s"] =
+      benchmark::Counter(n, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(dims.lm(n, 0) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+  xgenmm_session_free(s);
+}
+
+/// One decode step after `context` tokens.
+void decode(benchmark::State &state) {
+  int context = (int)state.range(0);
+  xgenmm_session *s = xgenmm_session_new(model);
+  std::vector<xgenmm_token> ids = prompt(context);
+  for (auto _ : state) {
+    state.PauseTiming();
+    xgenmm_session_reset(s);
+    bool ok = xgenmm_prefill(s, ids.data(), context, nullptr, 0) == XGENMM_OK;
+    state.ResumeTiming();
+    if (!ok || xgenmm_decode(s, ids[0]) != XGENMM_OK)
+      state.SkipWithError(xgenmm_last_error());
+  }
+  state.counters["tokens/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] = benchmark::Counter(dims.lm(1, context) * 1e-9,
+                                                 benchmark::Counter::kIsIterationInvariantRate);
+  xgenmm_session_free(s);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  benchmark::Initialize(&argc, argv);
+  const char *dir = std::getenv("XGENMM_BENCH_ARTIFACT");
+  if (!load(dir ? dir : "build/default-artifact"))
+    return 1;
+  const xgenmm_model_info *info = xgenmm_model_get_info(model);
+  int maxPrefill = std::min(info->n_prefill_max, info->n_ctx - 1);
+  benchmark::RegisterBenchmark("encode_image/views_of_a_1x2_grid", encodeView)
+      ->Unit(benchmark::kMillisecond);
+  for (int n : {16, 128, 1024})
+    if (n <= maxPrefill)
+      benchmark::RegisterBenchmark("prefill", prefill)->Arg(n)->Unit(benchmark::kMillisecond);
+  for (int c : {16, 512, 2048})
+    if (c < maxPrefill)
+      benchmark::RegisterBenchmark("decode/context", decode)->Arg(c)->Unit(benchmark::kMillisecond);
+  benchmark::AddCustomContext("artifact", dir ? dir : "build/default-artifact");
+  benchmark::AddCustomContext("model", info->name);
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  xgenmm_free(model);
+  return 0;
+}
