@@ -33,6 +33,10 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <chrono>
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cstring>
 #include <fstream>
 
@@ -175,6 +179,30 @@ void convert(const TensorInfo &t, Type dst, uint8_t *out) {
 }
 
 /// Writes weights.bin from the layout xgenmm-bind-weights recorded.
+/// Writes all of `size` bytes at `offset` of `fd`.
+bool writeAt(int fd, const uint8_t *data, size_t size, int64_t offset) {
+  while (size > 0) {
+    ssize_t n = ::pwrite(fd, data, size, offset);
+    if (n <= 0)
+      return false;
+    data += n;
+    size -= n;
+    offset += n;
+  }
+  return true;
+}
+
+/// Lets the kernel drop the pages of a tensor of the mapped checkpoint once
+/// it has been converted: the full model is read once, not held in memory.
+void releasePages(const TensorInfo &t) {
+  uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t begin = (uintptr_t)t.data & ~(page - 1);
+  uintptr_t end = (uintptr_t)t.data + t.byteSize();
+  ::madvise((void *)begin, end - begin, MADV_DONTNEED);
+}
+
+/// Writes weights.bin from the layout xgenmm-bind-weights recorded, one
+/// layer of one tensor at a time (peak memory: the largest layer, twice).
 bool writeWeights(ModuleOp module, const WeightSet &weights,
                   const std::string &file, std::string &error) {
   auto layout = module->getAttrOfType<ArrayAttr>("xgenmm.weight_layout");
@@ -183,7 +211,15 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
     error = "internal error: no weight layout after binding the weights";
     return false;
   }
-  std::vector<uint8_t> buffer(total.getInt(), 0);
+  int fd = ::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0 || ::ftruncate(fd, total.getInt()) != 0) {
+    error = "cannot write " + file + ": " + std::strerror(errno);
+    if (fd >= 0)
+      ::close(fd);
+    return false;
+  }
+  auto closeFile = llvm::make_scope_exit([&] { ::close(fd); });
+  std::vector<uint8_t> converted, transposed;
   for (Attribute a : layout) {
     auto entry = cast<DictionaryAttr>(a);
     std::string name = entry.getAs<StringAttr>("name").str();
@@ -197,10 +233,11 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
     // checkpoint dims after the first), is stored as [K, N]; the stored
     // type's last two dims are [K, N] (xgenmm-transpose-dense-weights).
     auto transposedAttr = entry.getAs<BoolAttr>("transposed");
-    bool transposed = transposedAttr && transposedAttr.getValue();
-    int64_t cols = transposed ? type.getShape().back() : 0; // N
-    int64_t rows = transposed ? perLayer / cols : 0;          // K
-    std::vector<uint8_t> scratch(transposed ? perLayer * eltBytes : 0);
+    bool isTransposed = transposedAttr && transposedAttr.getValue();
+    int64_t cols = isTransposed ? type.getShape().back() : 0; // N
+    int64_t rows = isTransposed ? perLayer / cols : 0;        // K
+    converted.resize(perLayer * eltBytes);
+    transposed.resize(isTransposed ? perLayer * eltBytes : 0);
     for (int64_t l = 0; l < layers; ++l) {
       std::string layerName = name;
       if (size_t at = layerName.find("{}"); at != std::string::npos)
@@ -211,36 +248,34 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
                 "has another size than the IR says";
         return false;
       }
-      uint8_t *dst = buffer.data() + offset + l * perLayer * eltBytes;
-      if (!transposed) {
-        convert(*t, type.getElementType(), dst);
-        continue;
+      convert(*t, type.getElementType(), converted.data());
+      releasePages(*t);
+      const uint8_t *out = converted.data();
+      if (isTransposed) {
+        // converted [N = cols][K = rows] -> transposed [K][N], in
+        // cache-sized blocks.
+        auto transpose = [&](auto element) {
+          using T = decltype(element);
+          constexpr int64_t kBlock = 64;
+          const T *src = reinterpret_cast<const T *>(converted.data());
+          T *dst = reinterpret_cast<T *>(transposed.data());
+          for (int64_t n0 = 0; n0 < cols; n0 += kBlock)
+            for (int64_t k0 = 0; k0 < rows; k0 += kBlock)
+              for (int64_t n = n0; n < std::min(cols, n0 + kBlock); ++n)
+                for (int64_t k = k0; k < std::min(rows, k0 + kBlock); ++k)
+                  dst[k * cols + n] = src[n * rows + k];
+        };
+        if (eltBytes == 2)
+          transpose(uint16_t());
+        else
+          transpose(uint32_t());
+        out = transposed.data();
       }
-      convert(*t, type.getElementType(), scratch.data());
-      // scratch [N = cols][K = rows] -> dst [K][N], in cache-sized blocks.
-      auto transpose = [&](auto element) {
-        using T = decltype(element);
-        constexpr int64_t kBlock = 64;
-        const T *src = reinterpret_cast<const T *>(scratch.data());
-        for (int64_t n0 = 0; n0 < cols; n0 += kBlock)
-          for (int64_t k0 = 0; k0 < rows; k0 += kBlock)
-            for (int64_t n = n0; n < std::min(cols, n0 + kBlock); ++n)
-              for (int64_t k = k0; k < std::min(rows, k0 + kBlock); ++k) {
-                T v = src[n * rows + k];
-                std::memcpy(dst + (k * cols + n) * sizeof(T), &v, sizeof(T));
-              }
-      };
-      if (eltBytes == 2)
-        transpose(uint16_t());
-      else
-        transpose(uint32_t());
+      if (!writeAt(fd, out, perLayer * eltBytes, offset + l * perLayer * eltBytes)) {
+        error = "cannot write " + file + ": " + std::strerror(errno);
+        return false;
+      }
     }
-  }
-  std::ofstream out(file, std::ios::binary);
-  out.write(reinterpret_cast<const char *>(buffer.data()), buffer.size());
-  if (!out) {
-    error = "cannot write " + file;
-    return false;
   }
   return true;
 }
