@@ -213,15 +213,21 @@ struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
     // Softmax over the keys, in f32.
     SmallVector<OpFoldResult> rowSizes(scoreSizes.begin(), scoreSizes.end() - 1);
     AffineMap full = b.getMultiDimIdentityMap(5), rows = full.getMajorSubMap(4);
-    Value maxInit = filledTensor(b, loc, rowSizes, -std::numeric_limits<float>::infinity());
-    Value rowMax = linalg::GenericOp::create(
-                       b, loc, maxInit.getType(), ValueRange{masked}, ValueRange{maxInit},
-                       SmallVector<AffineMap>{full, rows}, iterators(5, 1),
-                       [](OpBuilder &nb2, Location l, ValueRange a) {
-                         linalg::YieldOp::create(
-                             nb2, l, ValueRange{arith::MaximumFOp::create(nb2, l, a[0], a[1])});
-                       })
-                       .getResult(0);
+    // A reduction over the keys of each score row, from `init`.
+    auto reduceRows = [&](Value in, double init, auto combine) {
+      Value acc = filledTensor(b, loc, rowSizes, init);
+      return linalg::GenericOp::create(
+                 b, loc, acc.getType(), ValueRange{in}, ValueRange{acc},
+                 SmallVector<AffineMap>{full, rows}, iterators(5, 1),
+                 [&](OpBuilder &nb2, Location l, ValueRange a) {
+                   linalg::YieldOp::create(nb2, l, ValueRange{combine(nb2, l, a[0], a[1])});
+                 })
+          .getResult(0);
+    };
+    Value rowMax = reduceRows(masked, -std::numeric_limits<float>::infinity(),
+                              [](OpBuilder &nb2, Location l, Value x, Value acc) -> Value {
+                                return arith::MaximumFOp::create(nb2, l, x, acc);
+                              });
     Value exps = elementwise(
         b, loc, ValueRange{masked, rowMax}, {full, rows},
         emptyTensor(b, loc, scoreSizes, b.getF32Type()),
@@ -229,15 +235,10 @@ struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
           return math::ExpOp::create(nb2, l, arith::SubFOp::create(nb2, l, a[0], a[1]))
               .getResult();
         });
-    Value sumInit = filledTensor(b, loc, rowSizes, 0.0);
-    Value rowSum = linalg::GenericOp::create(
-                       b, loc, sumInit.getType(), ValueRange{exps}, ValueRange{sumInit},
-                       SmallVector<AffineMap>{full, rows}, iterators(5, 1),
-                       [](OpBuilder &nb2, Location l, ValueRange a) {
-                         linalg::YieldOp::create(
-                             nb2, l, ValueRange{arith::AddFOp::create(nb2, l, a[0], a[1])});
-                       })
-                       .getResult(0);
+    Value rowSum = reduceRows(exps, 0.0,
+                              [](OpBuilder &nb2, Location l, Value x, Value acc) -> Value {
+                                return arith::AddFOp::create(nb2, l, x, acc);
+                              });
     Value probs = elementwise(
         b, loc, ValueRange{exps, rowSum}, {full, rows},
         emptyTensor(b, loc, scoreSizes, b.getF32Type()),
