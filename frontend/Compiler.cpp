@@ -24,7 +24,6 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -280,20 +279,33 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
   return true;
 }
 
-/// Size and XXH64 of a written file; the file is memory-mapped, not read
-/// into memory (weights.bin of the full model is several GB).
+/// Size and XXH64 of a written file, read in chunks (weights.bin of the
+/// full model is several GB; neither it nor its pages stay in memory).
 JsonValue fileEntry(const std::string &file, std::string &error) {
-  auto buffer = llvm::MemoryBuffer::getFile(file, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/false);
-  if (!buffer) {
-    error = "cannot read back " + file + ": " + buffer.getError().message();
+  int fd = ::open(file.c_str(), O_RDONLY);
+  if (fd < 0) {
+    error = "cannot read back " + file + ": " + std::strerror(errno);
     return {};
   }
-  llvm::StringRef bytes = (*buffer)->getBuffer();
+  runtime::Xxh64Stream hash;
+  std::vector<char> chunk(16 << 20);
+  int64_t bytes = 0, offset = 0;
+  for (ssize_t n; (n = ::read(fd, chunk.data(), chunk.size())) != 0;) {
+    if (n < 0) {
+      error = "cannot read back " + file + ": " + std::strerror(errno);
+      ::close(fd);
+      return {};
+    }
+    hash.update(chunk.data(), n);
+    bytes += n;
+    // The file's pages are not needed again: let the kernel drop them.
+    ::posix_fadvise(fd, offset, n, POSIX_FADV_DONTNEED);
+    offset += n;
+  }
+  ::close(fd);
   return JsonValue::object(
-      {{"bytes", JsonValue::integer((int64_t)bytes.size())},
-       {"xxh64", JsonValue::string(runtime::formatXxh64(
-                     runtime::xxh64(bytes.data(), bytes.size())))}});
+      {{"bytes", JsonValue::integer(bytes)},
+       {"xxh64", JsonValue::string(runtime::formatXxh64(hash.digest()))}});
 }
 
 } // namespace

@@ -8,6 +8,7 @@
 
 #include "runtime/Xxh64.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace {
@@ -94,6 +95,67 @@ uint64_t xgenmm::runtime::xxh64(const void *data, size_t size, uint64_t seed) {
     h = rotl(h, 11) * kPrime1;
   }
 
+  h ^= h >> 33;
+  h *= kPrime2;
+  h ^= h >> 29;
+  h *= kPrime3;
+  h ^= h >> 32;
+  return h;
+}
+
+xgenmm::runtime::Xxh64Stream::Xxh64Stream(uint64_t seed)
+    : seed_(seed), lanes_{seed + kPrime1 + kPrime2, seed + kPrime2, seed,
+                          seed - kPrime1} {}
+
+void xgenmm::runtime::Xxh64Stream::update(const void *data, size_t size) {
+  const auto *p = static_cast<const unsigned char *>(data);
+  total_ += size;
+  auto stripe = [&](const unsigned char *s) {
+    for (int i = 0; i < 4; ++i)
+      lanes_[i] = round(lanes_[i], read64(s + 8 * i));
+  };
+  if (buffered_) {
+    size_t take = std::min(size, sizeof(buffer_) - buffered_);
+    std::memcpy(buffer_ + buffered_, p, take);
+    buffered_ += take;
+    p += take;
+    size -= take;
+    if (buffered_ < sizeof(buffer_))
+      return;
+    stripe(buffer_);
+    buffered_ = 0;
+  }
+  for (; size >= 32; p += 32, size -= 32)
+    stripe(p);
+  std::memcpy(buffer_, p, size);
+  buffered_ = size;
+}
+
+uint64_t xgenmm::runtime::Xxh64Stream::digest() const {
+  uint64_t h;
+  if (total_ >= 32) {
+    h = rotl(lanes_[0], 1) + rotl(lanes_[1], 7) + rotl(lanes_[2], 12) +
+        rotl(lanes_[3], 18);
+    for (uint64_t lane : lanes_)
+      h = mergeRound(h, lane);
+  } else {
+    h = seed_ + kPrime5;
+  }
+  h += total_;
+  const unsigned char *p = buffer_, *end = buffer_ + buffered_;
+  for (; end - p >= 8; p += 8) {
+    h ^= round(0, read64(p));
+    h = rotl(h, 27) * kPrime1 + kPrime4;
+  }
+  if (end - p >= 4) {
+    h ^= static_cast<uint64_t>(read32(p)) * kPrime1;
+    h = rotl(h, 23) * kPrime2 + kPrime3;
+    p += 4;
+  }
+  for (; p < end; ++p) {
+    h ^= (*p) * kPrime5;
+    h = rotl(h, 11) * kPrime1;
+  }
   h ^= h >> 33;
   h *= kPrime2;
   h ^= h >> 29;

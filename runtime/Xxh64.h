@@ -18,6 +18,21 @@ namespace xgenmm::runtime {
 /// XXH64 of `size` bytes at `data` (which may be null if size is 0).
 uint64_t xxh64(const void *data, size_t size, uint64_t seed = 0);
 
+/// XXH64 of data given in pieces (a file read in chunks): the same hash as
+/// xxh64() of the concatenation.
+class Xxh64Stream {
+public:
+  explicit Xxh64Stream(uint64_t seed = 0);
+  void update(const void *data, size_t size);
+  uint64_t digest() const;
+
+private:
+  uint64_t seed_, lanes_[4];
+  uint64_t total_ = 0;
+  unsigned char buffer_[32];
+  size_t buffered_ = 0;
+};
+
 /// 16 lowercase hex digits, the manifest's spelling.
 std::string formatXxh64(uint64_t hash);
 

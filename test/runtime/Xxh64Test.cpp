@@ -85,3 +85,22 @@ TEST(Xxh64, FormatsAsSixteenLowercaseHexDigits) {
 }
 
 } // namespace
+
+// Hashing in pieces gives the one-shot hash, whatever the cut points.
+TEST(Xxh64StreamTest, PiecesGiveTheOneShotHash) {
+  std::vector<unsigned char> data(1000);
+  uint64_t x = 0x9E3779B97F4A7C15ULL;
+  for (auto &b : data) {
+    x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+    b = (unsigned char)x;
+  }
+  for (size_t size : {0u, 3u, 31u, 32u, 33u, 100u, 1000u}) {
+    uint64_t want = xgenmm::runtime::xxh64(data.data(), size, 7);
+    for (size_t piece : {1u, 5u, 31u, 32u, 64u, 999u}) {
+      xgenmm::runtime::Xxh64Stream s(7);
+      for (size_t at = 0; at < size; at += piece)
+        s.update(data.data() + at, std::min(piece, size - at));
+      EXPECT_EQ(s.digest(), want) << size << " bytes in pieces of " << piece;
+    }
+  }
+}
