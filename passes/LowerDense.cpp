@@ -121,7 +121,34 @@ struct LowerPatchEmbed : OpRewritePattern<PatchEmbedOp> {
   }
 };
 
+/// A residual connection h + linear(x, W, b) where the linear has no other
+/// use: the contraction starts from h + b instead of b, so the residual add
+/// is fused into the matmul (no separate pass over the activations).
+struct FuseResidualIntoLinear : OpRewritePattern<AddOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(AddOp op, PatternRewriter &rewriter) const override {
+    if (op.getLhs().getType() != op.getRhs().getType())
+      return rewriter.notifyMatchFailure(op, "broadcasting add");
+    for (auto [linearSide, residual] :
+         {std::pair{op.getRhs(), op.getLhs()}, std::pair{op.getLhs(), op.getRhs()}}) {
+      auto linear = linearSide.getDefiningOp<LinearOp>();
+      if (!linear || !linear->hasOneUse())
+        continue;
+      Value fused = linearAnyRank(rewriter, op.getLoc(), linear.getInput(),
+                                  linear.getWeight(), linear.getBias(), residual);
+      rewriter.replaceOp(op, fused);
+      rewriter.eraseOp(linear);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "no single-use linear operand");
+  }
+};
+
 } // namespace
+
+void populateResidualFusionPatterns(RewritePatternSet &patterns) {
+  patterns.add<FuseResidualIntoLinear>(patterns.getContext());
+}
 
 void populateDenseLoweringPatterns(RewritePatternSet &patterns) {
   patterns.add<LowerLinear, LowerLmHead, LowerPatchEmbed>(patterns.getContext());

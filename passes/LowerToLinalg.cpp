@@ -40,13 +40,18 @@ struct XgenmmLowerToLinalgPass
     // ops of the body, which the second phase lowers.
     RewritePatternSet stacks(ctx);
     lowering::populateLayerStackLoweringPatterns(stacks);
+    RewritePatternSet residuals(ctx);
+    lowering::populateResidualFusionPatterns(residuals);
     RewritePatternSet ops(ctx);
     lowering::populateDenseLoweringPatterns(ops);
     lowering::populateNormLoweringPatterns(ops);
     lowering::populateElementwiseLoweringPatterns(ops);
     lowering::populateAttentionLoweringPatterns(ops);
     lowering::populateTokenLoweringPatterns(ops);
+    // Then residual adds fused into the linear layers that feed them,
+    // before those are lowered on their own.
     if (failed(applyPatternsGreedily(module, std::move(stacks))) ||
+        failed(applyPatternsGreedily(module, std::move(residuals))) ||
         failed(applyPatternsGreedily(module, std::move(ops))))
       return signalPassFailure();
 

@@ -98,23 +98,35 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
 }
 
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                        Value bias) {
+                        Value bias, Value residual) {
   MLIRContext *ctx = b.getContext();
   AffineExpr m, n, k;
   bindDims(ctx, m, n, k);
   int64_t rows = tensorType(w).getDimSize(0);
   SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, a, 0),
                                      b.getIndexAttr(rows)};
+  // Start the accumulation from the bias and the residual: their epilogue
+  // adds are free.
   Value init;
+  SmallVector<Value> addends;
+  SmallVector<AffineMap> addendMaps;
+  if (residual) {
+    addends.push_back(residual);
+    addendMaps.push_back(b.getMultiDimIdentityMap(2));
+  }
   if (bias) {
-    // Start the accumulation from the bias: the epilogue add is free.
-    init = elementwise(
-        b, loc, ValueRange{bias},
-        {AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx)},
-        emptyTensor(b, loc, sizes, b.getF32Type()),
-        [](OpBuilder &nb, Location nl, ValueRange args) {
-          return toF32(nb, nl, args[0]);
-        });
+    addends.push_back(bias);
+    addendMaps.push_back(AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx));
+  }
+  if (!addends.empty()) {
+    init = elementwise(b, loc, addends, addendMaps,
+                       emptyTensor(b, loc, sizes, b.getF32Type()),
+                       [](OpBuilder &nb, Location nl, ValueRange args) {
+                         Value sum = toF32(nb, nl, args[0]);
+                         for (Value v : args.drop_front().drop_back())
+                           sum = arith::AddFOp::create(nb, nl, sum, toF32(nb, nl, v));
+                         return sum;
+                       });
   } else {
     init = filledTensor(b, loc, sizes, 0.0);
   }
@@ -131,8 +143,10 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       .getResult(0);
 }
 
-Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias) {
-  Value m = matmulTransposedB(b, loc, collapseToMatrix(b, loc, x), w, bias);
+Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                    Value residual) {
+  Value m = matmulTransposedB(b, loc, collapseToMatrix(b, loc, x), w, bias,
+                              residual ? collapseToMatrix(b, loc, residual) : Value());
   return expandLikeLeading(b, loc, m, x);
 }
 

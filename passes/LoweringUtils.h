@@ -57,14 +57,18 @@ Value collapseToMatrix(OpBuilder &b, Location loc, Value v);
 /// leading sizes of `like`.
 Value expandLikeLeading(OpBuilder &b, Location loc, Value m, Value like);
 
-/// out[m, n] = sum_k a[m, k] * w[n, k] (+ bias[n]), accumulated in f32 into
-/// a tensor initialised with the bias (or zero): a contraction generic the
-/// vectorizer recognises. `a` [M, K] f32, `w` [N, K] any float, `bias` [N].
+/// out[m, n] = (residual[m, n] +) sum_k a[m, k] * w[n, k] (+ bias[n]),
+/// accumulated in f32 into a tensor initialised with the residual and the
+/// bias (or zero): a contraction generic the vectorizer recognises, whose
+/// epilogue adds cost no pass of their own. `a` [M, K] f32, `w` [N, K] any
+/// float, `bias` [N], `residual` [M, N] f32.
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                        Value bias = {});
+                        Value bias = {}, Value residual = {});
 
-/// linear over the last dimension of any-rank `x`.
-Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias);
+/// linear over the last dimension of any-rank `x`, optionally accumulated
+/// onto `residual` (the shape of the result).
+Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                    Value residual = {});
 
 /// A generic over `out`-shaped iteration space with the given inputs and
 /// maps (the output map is the identity), body built by `fn` from the
@@ -75,6 +79,8 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
 
 // Pattern registration, one per op family.
 void populateDenseLoweringPatterns(RewritePatternSet &patterns);
+/// add(h, linear(x, W, b)) -> one contraction accumulating onto h + b.
+void populateResidualFusionPatterns(RewritePatternSet &patterns);
 void populateNormLoweringPatterns(RewritePatternSet &patterns);
 void populateElementwiseLoweringPatterns(RewritePatternSet &patterns);
 void populateAttentionLoweringPatterns(RewritePatternSet &patterns);

@@ -67,3 +67,34 @@ func.func @patch_embed(%px: tensor<?x3x30x30xf32>, %w: tensor<12x3x14x14xf32>,
       : tensor<?x3x30x30xf32>, tensor<12x3x14x14xf32>, tensor<12xf32>, tensor<4x12xf32> -> tensor<?x4x12xf32>
   return %e : tensor<?x4x12xf32>
 }
+
+// -----
+
+// A residual connection: the contraction accumulates onto h + b, so the add
+// has no pass of its own.
+// CHECK-LABEL: func.func @residual
+// CHECK-SAME: (%[[H:[^:]*]]: tensor<?x7xf32>, %[[X:[^:]*]]: tensor<?x6xf32>, %[[W:[^:]*]]: tensor<7x6xf32>, %[[B:[^:]*]]: tensor<7xf32>)
+// CHECK: %[[INIT:.*]] = linalg.generic {{.*}} ins(%[[H]], %[[B]] : tensor<?x7xf32>, tensor<7xf32>) outs(%{{.*}} : tensor<?x7xf32>)
+// CHECK: arith.addf
+// CHECK: %[[MM:.*]] = linalg.generic {{.*}} ins(%[[X]], %[[W]] : tensor<?x6xf32>, tensor<7x6xf32>) outs(%[[INIT]] : tensor<?x7xf32>)
+// CHECK-NEXT: ^bb0
+// CHECK: return %[[MM]]
+func.func @residual(%h: tensor<?x7xf32>, %x: tensor<?x6xf32>, %w: tensor<7x6xf32>, %b: tensor<7xf32>) -> tensor<?x7xf32> {
+  %y = xgenmm.linear %x, %w, %b : tensor<?x6xf32>, tensor<7x6xf32>, tensor<7xf32> -> tensor<?x7xf32>
+  %r = xgenmm.add %h, %y : tensor<?x7xf32>, tensor<?x7xf32>
+  return %r : tensor<?x7xf32>
+}
+
+// -----
+
+// A linear result used twice is not folded into one of its uses.
+// CHECK-LABEL: func.func @residual_shared
+// CHECK: %[[MM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %[[MM]] : tensor<?x7xf32>, tensor<?x7xf32>)
+// CHECK: arith.addf
+func.func @residual_shared(%h: tensor<?x7xf32>, %x: tensor<?x6xf32>, %w: tensor<7x6xf32>)
+    -> (tensor<?x7xf32>, tensor<?x7xf32>) {
+  %y = xgenmm.linear %x, %w : tensor<?x6xf32>, tensor<7x6xf32> -> tensor<?x7xf32>
+  %r = xgenmm.add %h, %y : tensor<?x7xf32>, tensor<?x7xf32>
+  return %r, %y : tensor<?x7xf32>, tensor<?x7xf32>
+}
