@@ -22,45 +22,24 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include "runtime/ArtifactAbi.h"
+
 #include <random>
 #include <string>
 #include <vector>
 
 namespace {
 
-template <typename T> struct Memref2D {
-  T *basePtr;
-  T *data;
-  int64_t offset;
-  int64_t sizes[2];
-  int64_t strides[2];
-};
-
-/// A rank-N memref descriptor (MLIR's C interface).
-template <typename T, int N> struct Memref {
-  T *basePtr;
-  T *data;
-  int64_t offset;
-  int64_t sizes[N];
-  int64_t strides[N];
-};
+// MLIR's C-interface memref descriptors, as the runtime passes them.
+template <typename T, int N> using Memref = xgenmm::abi::MemRef<T, N>;
+template <typename T> using Memref2D = Memref<T, 2>;
 
 template <int N> Memref<float, N> viewN(float *p, const int64_t (&sizes)[N]) {
-  Memref<float, N> m{p, p, 0, {}, {}};
-  int64_t stride = 1;
-  for (int i = N - 1; i >= 0; --i) {
-    m.sizes[i] = sizes[i];
-    m.strides[i] = stride;
-    stride *= sizes[i];
-  }
-  return m;
+  return xgenmm::abi::contiguous(p, sizes);
 }
 
-Memref2D<float> view(float *p, int64_t rows, int64_t cols) {
-  return {p, p, 0, {rows, cols}, {cols, 1}};
-}
-Memref2D<uint16_t> view(uint16_t *p, int64_t rows, int64_t cols) {
-  return {p, p, 0, {rows, cols}, {cols, 1}};
+template <typename T> Memref2D<T> view(T *p, int64_t rows, int64_t cols) {
+  return xgenmm::abi::contiguous(p, {rows, cols});
 }
 
 } // namespace
