@@ -53,6 +53,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   // the marked contractions tiled and vectorized on tensors by the embedded
   // schedule (passes/schedules/cpu.mlir), the accumulator tiles hoisted out
   // of the K loops into registers.
+  // Epilogues (GELU) tiled with their contractions into the schedule's
+  // cache tiles.
+  pm.addPass(createXgenmmFuseEpilogues());
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createXgenmmTransposeAttentionKeys());
   XgenmmApplyScheduleOptions tileVec;
   tileVec.entryPoint = "xgenmm_tile_vec";

@@ -144,10 +144,32 @@ struct FuseResidualIntoLinear : OpRewritePattern<AddOp> {
   }
 };
 
+/// gelu(linear(x, W, b)) where the linear has no other use: the GELU
+/// becomes the contraction's epilogue (applied in place on its [M, N]
+/// result), which xgenmm-fuse-epilogues tiles with it, so each cache tile
+/// of the product is finished while it is still in cache.
+struct FuseGeluIntoLinear : OpRewritePattern<GeluOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(GeluOp op, PatternRewriter &rewriter) const override {
+    auto linear = op.getInput().getDefiningOp<LinearOp>();
+    if (!linear || !linear->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "input is not a single-use linear");
+    GeluApproximation approx = op.getApproximation();
+    Value fused = linearAnyRank(
+        rewriter, op.getLoc(), linear.getInput(), linear.getWeight(),
+        linear.getBias(), Value(), [&](OpBuilder &b, Location l, Value v) {
+          return gelu(b, l, v, approx);
+        });
+    rewriter.replaceOp(op, fused);
+    rewriter.eraseOp(linear);
+    return success();
+  }
+};
+
 } // namespace
 
 void populateResidualFusionPatterns(RewritePatternSet &patterns) {
-  patterns.add<FuseResidualIntoLinear>(patterns.getContext());
+  patterns.add<FuseResidualIntoLinear, FuseGeluIntoLinear>(patterns.getContext());
 }
 
 void populateDenseLoweringPatterns(RewritePatternSet &patterns) {

@@ -4,6 +4,27 @@
 #include <cmath>
 
 namespace mlir::xgenmm::lowering {
+
+/// GELU in f32. tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)));
+/// exact: 0.5 x (1 + erf(x / sqrt 2)).
+Value gelu(OpBuilder &b, Location l, Value x, GeluApproximation approx) {
+  Value half = f32Const(b, l, 0.5), one = f32Const(b, l, 1.0);
+  Value inner;
+  if (approx == GeluApproximation::tanh) {
+    Value x3 = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
+    Value poly = arith::AddFOp::create(
+        b, l, x, arith::MulFOp::create(b, l, f32Const(b, l, 0.044715), x3));
+    inner = math::TanhOp::create(
+        b, l, arith::MulFOp::create(b, l, f32Const(b, l, std::sqrt(2.0 / M_PI)), poly));
+  } else {
+    inner = math::ErfOp::create(
+        b, l, arith::MulFOp::create(b, l, x, f32Const(b, l, 1.0 / std::sqrt(2.0))));
+  }
+  return arith::MulFOp::create(
+      b, l, arith::MulFOp::create(b, l, half, x),
+      arith::AddFOp::create(b, l, one, inner));
+}
+
 namespace {
 
 /// The map reading a trailing-broadcast operand of rank `r` inside a rank
@@ -36,26 +57,6 @@ struct LowerAdd : OpRewritePattern<AddOp> {
     return success();
   }
 };
-
-/// GELU in f32. tanh: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)));
-/// exact: 0.5 x (1 + erf(x / sqrt 2)).
-Value gelu(OpBuilder &b, Location l, Value x, GeluApproximation approx) {
-  Value half = f32Const(b, l, 0.5), one = f32Const(b, l, 1.0);
-  Value inner;
-  if (approx == GeluApproximation::tanh) {
-    Value x3 = arith::MulFOp::create(b, l, arith::MulFOp::create(b, l, x, x), x);
-    Value poly = arith::AddFOp::create(
-        b, l, x, arith::MulFOp::create(b, l, f32Const(b, l, 0.044715), x3));
-    inner = math::TanhOp::create(
-        b, l, arith::MulFOp::create(b, l, f32Const(b, l, std::sqrt(2.0 / M_PI)), poly));
-  } else {
-    inner = math::ErfOp::create(
-        b, l, arith::MulFOp::create(b, l, x, f32Const(b, l, 1.0 / std::sqrt(2.0))));
-  }
-  return arith::MulFOp::create(
-      b, l, arith::MulFOp::create(b, l, half, x),
-      arith::AddFOp::create(b, l, one, inner));
-}
 
 struct LowerGelu : OpRewritePattern<GeluOp> {
   using OpRewritePattern::OpRewritePattern;

@@ -144,9 +144,19 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
 }
 
 Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
-                    Value residual) {
+                    Value residual, Epilogue epilogue) {
   Value m = matmulTransposedB(b, loc, collapseToMatrix(b, loc, x), w, bias,
                               residual ? collapseToMatrix(b, loc, residual) : Value());
+  if (epilogue) {
+    auto op = linalg::GenericOp::create(
+        b, loc, m.getType(), ValueRange{}, ValueRange{m},
+        SmallVector<AffineMap>{b.getMultiDimIdentityMap(2)}, iterators(2),
+        [&](OpBuilder &nb, Location nl, ValueRange args) {
+          linalg::YieldOp::create(nb, nl, epilogue(nb, nl, args[0]));
+        });
+    op->setAttr("xgenmm.epilogue", b.getUnitAttr());
+    m = op.getResult(0);
+  }
   return expandLikeLeading(b, loc, m, x);
 }
 

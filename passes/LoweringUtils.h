@@ -65,10 +65,19 @@ Value expandLikeLeading(OpBuilder &b, Location loc, Value m, Value like);
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                         Value bias = {}, Value residual = {});
 
+/// An elementwise function applied to each result of a dense layer.
+using Epilogue = function_ref<Value(OpBuilder &, Location, Value)>;
+
 /// linear over the last dimension of any-rank `x`, optionally accumulated
-/// onto `residual` (the shape of the result).
+/// onto `residual` (the shape of the result), optionally followed by an
+/// `epilogue` applied in place on the [M, N] result before it is reshaped:
+/// a generic marked `xgenmm.epilogue` that xgenmm-fuse-epilogues tiles
+/// together with the contraction.
 Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
-                    Value residual = {});
+                    Value residual = {}, Epilogue epilogue = nullptr);
+
+/// GELU in f32 (tanh approximation or exact erf form).
+Value gelu(OpBuilder &b, Location l, Value x, GeluApproximation approx);
 
 /// A generic over `out`-shaped iteration space with the given inputs and
 /// maps (the output map is the identity), body built by `fn` from the
@@ -79,7 +88,8 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
 
 // Pattern registration, one per op family.
 void populateDenseLoweringPatterns(RewritePatternSet &patterns);
-/// add(h, linear(x, W, b)) -> one contraction accumulating onto h + b.
+/// add(h, linear(x, W, b)) -> one contraction accumulating onto h + b;
+/// gelu(linear(x, W, b)) -> the contraction with a GELU epilogue.
 void populateResidualFusionPatterns(RewritePatternSet &patterns);
 void populateNormLoweringPatterns(RewritePatternSet &patterns);
 void populateElementwiseLoweringPatterns(RewritePatternSet &patterns);

@@ -157,6 +157,32 @@ def XgenmmApplySchedule : Pass<"xgenmm-apply-schedule", "::mlir::ModuleOp"> {
   ];
 }
 
+def XgenmmFuseEpilogues : Pass<"xgenmm-fuse-epilogues"> {
+  let summary = "Tile each dense-layer epilogue into cache tiles and fuse its contraction into them";
+  let description = [{
+    A dense layer followed by an elementwise function of its result (GELU:
+    `xgenmm-lower-to-linalg` writes it as an in-place generic marked
+    `xgenmm.epilogue` over the contraction's [M, N] result) would otherwise
+    write the whole product to memory and read it back. This pass tiles
+    each epilogue by `tile-m` x `tile-n` (the cache tiles of the CPU
+    schedule) and fuses into each tile, through the destination operands
+    only, the contraction marked `xgenmm.matmul` and its initialisation
+    (bias broadcast or zero fill): the tile of the product is computed and
+    finished in cache. The producers of the contraction's inputs are never
+    fused (that would recompute them per column tile). A partial last
+    column tile is peeled off, so every tile has a static width, as the
+    schedule's register tiles need. The tiled contractions keep their mark
+    and go through the schedule like the others.
+  }];
+  let options = [
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"256", "Rows per tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"128", "Columns per tile">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def XgenmmTransposeAttentionKeys : Pass<"xgenmm-transpose-attention-keys"> {
   let summary = "Give the attention score contraction a transposed copy of the keys and mark the attention contractions";
   let description = [{

@@ -98,3 +98,31 @@ func.func @residual_shared(%h: tensor<?x7xf32>, %x: tensor<?x6xf32>, %w: tensor<
   %r = xgenmm.add %h, %y : tensor<?x7xf32>, tensor<?x7xf32>
   return %r, %y : tensor<?x7xf32>, tensor<?x7xf32>
 }
+
+// -----
+
+// GELU of a single-use linear: an in-place epilogue over the contraction's
+// [M, N] result, marked for xgenmm-fuse-epilogues, before the reshape back.
+// CHECK-LABEL: func.func @gelu_epilogue
+// CHECK: %[[MM:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "reduction"]
+// CHECK: %[[G:.*]] = linalg.generic {indexing_maps = [#{{.*}}], iterator_types = ["parallel", "parallel"]} outs(%[[MM]] : tensor<?x7xf32>) attrs = {xgenmm.epilogue}
+// CHECK: math.tanh
+// CHECK: tensor.expand_shape %[[G]]
+// CHECK-NOT: linalg.generic
+func.func @gelu_epilogue(%x: tensor<?x5x6xf32>, %w: tensor<7x6xf32>, %b: tensor<7xf32>) -> tensor<?x5x7xf32> {
+  %y = xgenmm.linear %x, %w, %b : tensor<?x5x6xf32>, tensor<7x6xf32>, tensor<7xf32> -> tensor<?x5x7xf32>
+  %g = xgenmm.gelu tanh %y : tensor<?x5x7xf32>
+  return %g : tensor<?x5x7xf32>
+}
+
+// -----
+
+// A linear whose result has other uses keeps its own GELU generic.
+// CHECK-LABEL: func.func @gelu_shared
+// CHECK-NOT: xgenmm.epilogue
+// CHECK: math.erf
+func.func @gelu_shared(%x: tensor<?x6xf32>, %w: tensor<7x6xf32>) -> (tensor<?x7xf32>, tensor<?x7xf32>) {
+  %y = xgenmm.linear %x, %w : tensor<?x6xf32>, tensor<7x6xf32> -> tensor<?x7xf32>
+  %g = xgenmm.gelu none %y : tensor<?x7xf32>
+  return %g, %y : tensor<?x7xf32>, tensor<?x7xf32>
+}
