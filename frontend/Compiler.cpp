@@ -17,6 +17,7 @@
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Target/LLVMIR/Dialect/Builtin/BuiltinToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Dialect/LLVMIR/LLVMToLLVMIRTranslation.h"
+#include "mlir/Target/LLVMIR/Dialect/OpenMP/OpenMPToLLVMIRTranslation.h"
 #include "mlir/Target/LLVMIR/Export.h"
 
 #include "llvm/ADT/ScopeExit.h"
@@ -323,6 +324,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
   registry.insert<mlir::xgenmm::XgenmmDialect>();
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
+  registerOpenMPDialectTranslation(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Compiler diagnostics (a pass failing, a bad .mlir input) go to the log
@@ -515,7 +517,9 @@ bool compileArtifact(const std::string &input, const std::string &output,
   {
     Stage stage(log, "link model.so");
     // The link uses the toolchain's clang driver; the result depends only
-    // on libc and libm.
+    // on libc, libm and the OpenMP runtime (libomp.so.5: the parallel
+    // loops; found at the toolchain's library directory first, then as
+    // the system's, e.g. Debian's libomp5).
     std::string clang = std::string(XGENMM_LLVM_TOOLS_DIR) + "/clang";
     if (!llvm::sys::fs::can_execute(clang)) {
       auto found = llvm::sys::findProgramByName("clang-22");
@@ -526,7 +530,10 @@ bool compileArtifact(const std::string &input, const std::string &output,
       clang = *found;
     }
     std::string so = inTmp(abi::kModelFile), o = inTmp("model.o");
+    std::string libDir = std::string(XGENMM_LLVM_TOOLS_DIR) + "/../lib";
+    std::string libSearch = "-L" + libDir, rpath = "-Wl,-rpath," + libDir;
     llvm::SmallVector<llvm::StringRef> args = {clang, "-shared", "-fPIC", "-o", so, o,
+                                               libSearch, "-lomp", rpath,
                                                "-lm", "-Wl,-z,noexecstack"};
     std::string message;
     if (llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0, &message) != 0) {

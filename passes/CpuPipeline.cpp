@@ -85,6 +85,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createCSEPass());
   // Every intermediate buffer at a fixed offset of one arena: no call
   // allocates. What cannot be planned is freed by the deallocation pipeline.
+  // Loops the schedule marked parallel (disjoint tiles) -> scf.parallel,
+  // before the buffer plan places any allocation left in them.
+  pm.addPass(createXgenmmParallelizeLoops());
   XgenmmPlanBuffersOptions plan;
   plan.maxTokens = options.maxTokens;
   plan.maxViews = options.maxViews;
@@ -103,6 +106,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createConvertLinalgToLoopsPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createConvertVectorToSCFPass());
+  // scf.parallel -> OpenMP fork-join (threads from the OpenMP runtime).
+  pm.addPass(createConvertSCFToOpenMPPass());
 
   // To LLVM.
   // rsqrt has no libm function: 1 / sqrt. Everything else keeps its libm
@@ -116,6 +121,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
+  pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createSCFToControlFlowPass());
   pm.addPass(createArithToLLVMConversionPass());
   pm.addPass(createConvertIndexToLLVMPass());

@@ -86,9 +86,11 @@ struct XgenmmFuseEpiloguesPass
       if (producer->use_empty())
         rewriter.eraseOp(producer);
 
-      // Static column tiles: peel the partial last one.
+      // Static column tiles: peel the partial last one. The column tiles
+      // are independent: shared among threads (xgenmm-parallelize-loops).
       if (fused->loops.size() == 2)
         if (auto columns = dyn_cast<scf::ForOp>(fused->loops[1].getOperation())) {
+          columns->setAttr("xgenmm.parallel", rewriter.getUnitAttr());
           scf::ForOp partial;
           (void)scf::peelForLoopAndSimplifyBounds(rewriter, columns, partial);
         }

@@ -183,6 +183,20 @@ def XgenmmFuseEpilogues : Pass<"xgenmm-fuse-epilogues"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def XgenmmParallelizeLoops : Pass<"xgenmm-parallelize-loops"> {
+  let summary = "Turn the loops marked `xgenmm.parallel` into scf.parallel";
+  let description = [{
+    Runs after bufferization. The CPU schedule and `xgenmm-fuse-epilogues`
+    mark with the unit attribute `xgenmm.parallel` the loops whose
+    iterations write disjoint tiles (a matmul's column tiles, a matrix-vector
+    product's column panels, attention heads). Each such loop that carries
+    no values, allocates nothing in its body and is not nested in another
+    parallel loop becomes an `scf.parallel` (lowered to OpenMP by the CPU
+    pipeline); the others stay serial. The mark is removed either way.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect"];
+}
+
 def XgenmmTransposeAttentionKeys : Pass<"xgenmm-transpose-attention-keys"> {
   let summary = "Give the attention score contraction a transposed copy of the keys and mark the attention contractions";
   let description = [{

@@ -99,6 +99,8 @@ module attributes {transform.with_named_sequence} {
     %qk = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
     %qk1, %qb:3 = transform.structured.tile_using_for %qk tile_sizes [1, 1, 1, 0, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    // Heads are shared among threads.
+    transform.annotate %qb#1 "xgenmm.parallel" : !transform.any_op
     %qk2, %qs = transform.structured.tile_using_for %qk1 tile_sizes [0, 0, 0, 8, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
     transform.foreach %qs : !transform.op<"scf.for"> {
@@ -135,6 +137,7 @@ module attributes {transform.with_named_sequence} {
     %pv = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op
     %pv1, %pb:3 = transform.structured.tile_using_for %pv tile_sizes [1, 0, 1, 1, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    transform.annotate %pb#1 "xgenmm.parallel" : !transform.any_op
     %pv2, %ps = transform.structured.tile_using_for %pv1 tile_sizes [0, 8, 0, 0, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
     transform.foreach %ps : !transform.op<"scf.for"> {
@@ -175,7 +178,16 @@ module attributes {transform.with_named_sequence} {
     // One row: bandwidth bound, the weight streamed row by row. K by 8
     // (outer), N by 64 (inner): 8 rows of w read 256 bytes at a time into a
     // 1x64 accumulator (4 zmm) kept for the 8 rows.
-    %t0, %k0, %n0 = transform.structured.tile_using_for %mv0 tile_sizes [0, 64, 8] interchange = [0, 2, 1]
+    // Column panels of 256 first, shared among threads.
+    %tp, %np = transform.structured.tile_using_for %mv0 tile_sizes [0, 256, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.annotate %np "xgenmm.parallel" : !transform.op<"scf.for">
+    transform.include @xgenmm_peel failures(propagate) (%np) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    %mv1 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matvec} in %root : (!transform.any_op) -> !transform.any_op
+    %t0, %k0, %n0 = transform.structured.tile_using_for %mv1 tile_sizes [0, 64, 8] interchange = [0, 2, 1]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
     transform.include @xgenmm_peel failures(propagate) (%n0) : (!transform.op<"scf.for">) -> ()
     transform.include @xgenmm_peel failures(propagate) (%k0) : (!transform.op<"scf.for">) -> ()
@@ -188,6 +200,8 @@ module attributes {transform.with_named_sequence} {
     %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
     %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 128, 64]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
+    // The column tiles of a row block are shared among threads.
+    transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">
     transform.include @xgenmm_peel failures(propagate) (%n1) : (!transform.op<"scf.for">) -> ()
     transform.apply_patterns to %funcs {
       transform.apply_patterns.canonicalization

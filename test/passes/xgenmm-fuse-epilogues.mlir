@@ -15,7 +15,8 @@
 // contraction and the epilogue; the partial last column tile (44) peeled
 // into a loop of its own with static widths. The producer of the
 // contraction's input (the scaling generic) is not fused: it is computed
-// once, before the loops.
+// once, before the loops. The column tiles are marked to be shared among
+// threads (xgenmm-parallelize-loops).
 // CHECK-LABEL: func.func @fc1
 // CHECK: %[[X:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<?x48xf32>)
 // CHECK-NOT: linalg.generic
@@ -25,6 +26,7 @@
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<128xf32>) outs(%{{.*}} : tensor<?x128xf32>)
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x128xf32>) attrs = {xgenmm.matmul}
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x128xf32>) attrs = {xgenmm.epilogue}
+// CHECK: } {xgenmm.parallel}
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<44xf32>) outs(%{{.*}} : tensor<?x44xf32>)
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x44xf32>) attrs = {xgenmm.matmul}
 // CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x44xf32>) attrs = {xgenmm.epilogue}
