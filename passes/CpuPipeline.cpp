@@ -61,6 +61,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   XgenmmApplyScheduleOptions tileVec;
   tileVec.entryPoint = "xgenmm_tile_vec";
   pm.addPass(createXgenmmApplySchedule(tileVec));
+  // The elementwise generics around them on 16-lane vectors.
+  pm.addPass(createXgenmmVectorizeElementwise());
   pm.addPass(createLoopInvariantSubsetHoistingPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

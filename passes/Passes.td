@@ -197,6 +197,29 @@ def XgenmmParallelizeLoops : Pass<"xgenmm-parallelize-loops"> {
   let dependentDialects = ["::mlir::scf::SCFDialect"];
 }
 
+def XgenmmVectorizeElementwise : Pass<"xgenmm-vectorize-elementwise"> {
+  let summary = "Tile the elementwise generics into 16-lane vectors and vectorize them";
+  let description = [{
+    Runs on tensors after the schedule has vectorized the contractions.
+    Each remaining elementwise `linalg.generic` (all loops parallel, f32
+    result, a body of arith and math ops only, every operand read
+    contiguously along the innermost loop or broadcast along it: GELU,
+    SwiGLU, softmax's exponentials and normalisation, the norms' scale and
+    shift, bias and residual adds) is tiled to [1, ..., 1, 16] and
+    vectorized: one 16-lane vector per step along the innermost dimension.
+    A partial last step (a dynamic extent such as the keys, or a width not
+    divisible by 16) is peeled off and left scalar. `math.exp`, `math.tanh`
+    and `math.erf` on vectors become MLIR's polynomial approximations (libm
+    has no vector entry points); scalar code keeps libm. Reductions,
+    gathers and transposes are left alone.
+  }];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect",
+                           "::mlir::math::MathDialect"];
+}
+
 def XgenmmTransposeAttentionKeys : Pass<"xgenmm-transpose-attention-keys"> {
   let summary = "Give the attention score contraction a transposed copy of the keys and mark the attention contractions";
   let description = [{

@@ -1,0 +1,153 @@
+//===- VectorizeElementwise.cpp - elementwise generics on 16-lane vectors -===//
+//
+// The dense and attention contractions are tiled and vectorized by the
+// schedule; what is left are the elementwise generics around them (GELU and
+// SwiGLU, softmax's exp and normalisation, the scaling and shift of the
+// norms, residual and bias adds, RoPE's rotation). Each one whose body is
+// plain arithmetic and whose operands are read contiguously along the
+// innermost loop (or broadcast along it) is tiled to [1, ..., 1, 16]: one
+// 16-lane (one zmm) vector per step along the innermost dimension, the
+// partial last step (a dynamic extent, such as the keys of a prefill)
+// peeled off and left scalar. Its math functions (exp, tanh, erf) on
+// vectors are replaced by MLIR's polynomial approximations (libm has no
+// vector entry points); scalar code keeps libm.
+//
+// Reductions (the row statistics of the norms and of softmax), gathers and
+// transposes are left to the scalar path.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Linalg/Transforms/Transforms.h"
+#include "mlir/Dialect/Math/Transforms/Approximation.h"
+#include "mlir/Dialect/Math/Transforms/Passes.h"
+#include "mlir/Dialect/SCF/Transforms/TileUsingInterface.h"
+#include "mlir/Dialect/SCF/Transforms/Transforms.h"
+#include "mlir/Dialect/Utils/StaticValueUtils.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace mlir::xgenmm {
+#define GEN_PASS_DEF_XGENMMVECTORIZEELEMENTWISE
+#include "passes/Passes.h.inc"
+} // namespace mlir::xgenmm
+
+using namespace mlir;
+using namespace mlir::xgenmm;
+
+namespace {
+
+constexpr int64_t kLanes = 16;
+constexpr llvm::StringLiteral kMark = "xgenmm.vectorize";
+
+/// Elementwise, f32 (bf16 inputs allowed), arithmetic only, every operand
+/// contiguous along the innermost loop or broadcast along it.
+bool isCandidate(linalg::GenericOp op) {
+  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.attn_qk") ||
+      op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt"))
+    return false;
+  if (op.getNumReductionLoops() != 0 || op.getNumLoops() == 0 ||
+      op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics())
+    return false;
+  unsigned inner = op.getNumLoops() - 1;
+  for (OpOperand &operand : op->getOpOperands()) {
+    auto type = dyn_cast<RankedTensorType>(operand.get().getType());
+    if (!type || !(type.getElementType().isF32() || type.getElementType().isBF16()))
+      return false;
+    AffineMap map = op.getMatchingIndexingMap(&operand);
+    if (!map.isProjectedPermutation())
+      return false;
+    bool usesInner = map.isFunctionOfDim(inner);
+    if (usesInner && map.getResults().back() != getAffineDimExpr(inner, op.getContext()))
+      return false; // strided along the vector: a transpose
+    if (op.isDpsInit(&operand) && !map.isIdentity())
+      return false;
+  }
+  for (Operation &inner : op.getBody()->without_terminator())
+    if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
+      return false;
+  int64_t extent = op.getStaticLoopRanges()[inner];
+  return ShapedType::isDynamic(extent) || extent >= kLanes;
+}
+
+struct XgenmmVectorizeElementwisePass
+    : xgenmm::impl::XgenmmVectorizeElementwiseBase<XgenmmVectorizeElementwisePass> {
+  void runOnOperation() override {
+    MLIRContext *ctx = &getContext();
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (isCandidate(op))
+        candidates.push_back(op);
+    });
+
+    // Tile to [1, ..., 1, 16], peel the partial last vector.
+    IRRewriter rewriter(ctx);
+    for (linalg::GenericOp op : candidates) {
+      SmallVector<int64_t> sizes(op.getNumLoops(), 1);
+      sizes.back() = kLanes;
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+      if (failed(tiled))
+        continue;
+      for (Operation *t : tiled->tiledOps)
+        t->setAttr(kMark, rewriter.getUnitAttr());
+      rewriter.replaceOp(op, tiled->replacements);
+      if (tiled->loops.empty())
+        continue;
+      if (auto lanes = dyn_cast<scf::ForOp>(tiled->loops.back().getOperation())) {
+        scf::ForOp partial;
+        if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, lanes, partial)) && partial)
+          partial->walk([](linalg::GenericOp g) { g->removeAttr(kMark); });
+      }
+    }
+
+    // Static tile shapes (the peeled bounds folded into the slices).
+    RewritePatternSet canonical(ctx);
+    for (Dialect *dialect : ctx->getLoadedDialects())
+      dialect->getCanonicalizationPatterns(canonical);
+    for (RegisteredOperationName name : ctx->getRegisteredOperations())
+      name.getCanonicalizationPatterns(canonical, ctx);
+    if (failed(applyPatternsGreedily(getOperation(), std::move(canonical))))
+      return signalPassFailure();
+
+    SmallVector<linalg::GenericOp> tiles;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (op->hasAttr(kMark))
+        tiles.push_back(op);
+    });
+    for (linalg::GenericOp op : tiles) {
+      op->removeAttr(kMark);
+      if (!op.hasPureTensorSemantics() || op.hasDynamicShape())
+        continue;
+      rewriter.setInsertionPoint(op);
+      FailureOr<linalg::VectorizationResult> vectorized = linalg::vectorize(rewriter, op);
+      if (failed(vectorized))
+        continue;
+      rewriter.replaceOp(op, vectorized->replacements);
+    }
+
+    // Vector math: polynomial approximations (exp, tanh, erf).
+    SmallVector<Operation *> vectorMath;
+    getOperation()->walk([&](Operation *op) {
+      if (isa<math::MathDialect>(op->getDialect()) && op->getNumResults() == 1 &&
+          isa<VectorType>(op->getResult(0).getType()))
+        vectorMath.push_back(op);
+    });
+    RewritePatternSet approximations(ctx);
+    populateMathPolynomialApproximationPatterns(
+        approximations, [](StringRef name) {
+          return name == math::ExpOp::getOperationName() ||
+                 name == math::TanhOp::getOperationName() ||
+                 name == math::ErfOp::getOperationName();
+        });
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingAndNewOps);
+    if (failed(applyOpPatternsGreedily(vectorMath, std::move(approximations), config)))
+      return signalPassFailure();
+  }
+};
+
+} // namespace

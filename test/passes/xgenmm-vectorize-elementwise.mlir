@@ -1,0 +1,83 @@
+// RUN: xgenmm-opt %s --xgenmm-vectorize-elementwise | FileCheck %s
+
+#I = affine_map<(m, n) -> (m, n)>
+#R = affine_map<(m, n) -> (m)>
+#T = affine_map<(m, n) -> (n, m)>
+
+// Elementwise with a per-row broadcast operand, 40 columns: rows one at a
+// time, 16-lane vectors (2 x 16), the last 8 columns peeled and left to the
+// scalar path. The vector tanh is a polynomial (no math.tanh on vectors);
+// the scalar remainder keeps math.tanh (libm).
+// CHECK-LABEL: func.func @rows
+// CHECK: scf.for %{{.*}} step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c16
+// CHECK: vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
+// CHECK-NOT: math.tanh {{.*}} : vector
+// CHECK: vector.transfer_write {{.*}} : vector<1x16xf32>, tensor<1x16xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8xf32>)
+// CHECK: math.tanh %{{.*}} : f32
+func.func @rows(%x: tensor<?x40xf32>, %s: tensor<?xf32>) -> tensor<?x40xf32> {
+  %c0 = arith.constant 0 : index
+  %m = tensor.dim %x, %c0 : tensor<?x40xf32>
+  %e = tensor.empty(%m) : tensor<?x40xf32>
+  %r = linalg.generic {indexing_maps = [#I, #R, #I], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %s : tensor<?x40xf32>, tensor<?xf32>) outs(%e : tensor<?x40xf32>) {
+  ^bb0(%a: f32, %b: f32, %o: f32):
+    %p = arith.mulf %a, %b : f32
+    %t = math.tanh %p : f32
+    linalg.yield %t : f32
+  } -> tensor<?x40xf32>
+  return %r : tensor<?x40xf32>
+}
+
+// A dynamic innermost extent (the keys of a softmax): full 16-lane steps,
+// then a dynamic remainder loop that stays scalar.
+// CHECK-LABEL: func.func @keys
+// CHECK: vector<1x16xf32>
+// CHECK-NOT: math.exp {{.*}} : vector
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x?xf32>)
+// CHECK: math.exp %{{.*}} : f32
+func.func @keys(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
+  %c1 = arith.constant 1 : index
+  %t = tensor.dim %x, %c1 : tensor<4x?xf32>
+  %e = tensor.empty(%t) : tensor<4x?xf32>
+  %r = linalg.generic {indexing_maps = [#I, #I], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<4x?xf32>) outs(%e : tensor<4x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = math.exp %a : f32
+    linalg.yield %v : f32
+  } -> tensor<4x?xf32>
+  return %r : tensor<4x?xf32>
+}
+
+// Left alone: a transpose, a row reduction, and a gather.
+// CHECK-LABEL: func.func @others
+// CHECK-NOT: vector.
+// CHECK: return
+func.func @others(%x: tensor<32x32xf32>, %ids: tensor<32xi32>, %table: tensor<64x32xf32>)
+    -> (tensor<32x32xf32>, tensor<32xf32>, tensor<32x32xf32>) {
+  %e = tensor.empty() : tensor<32x32xf32>
+  %t = linalg.generic {indexing_maps = [#T, #I], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<32x32xf32>) outs(%e : tensor<32x32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    linalg.yield %a : f32
+  } -> tensor<32x32xf32>
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<32xf32>) -> tensor<32xf32>
+  %s = linalg.generic {indexing_maps = [#I, #R], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<32x32xf32>) outs(%f : tensor<32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %o : f32
+    linalg.yield %v : f32
+  } -> tensor<32xf32>
+  %g = linalg.generic {indexing_maps = [#R, #I], iterator_types = ["parallel", "parallel"]}
+      ins(%ids : tensor<32xi32>) outs(%e : tensor<32x32xf32>) {
+  ^bb0(%i: i32, %o: f32):
+    %row = arith.index_cast %i : i32 to index
+    %col = linalg.index 1 : index
+    %v = tensor.extract %table[%row, %col] : tensor<64x32xf32>
+    linalg.yield %v : f32
+  } -> tensor<32x32xf32>
+  return %t, %s, %g : tensor<32x32xf32>, tensor<32xf32>, tensor<32x32xf32>
+}
