@@ -1,5 +1,6 @@
 //===- Compiler.cpp - checkpoint or xgenmm IR -> artifact -----------------===//
 #include "frontend/Compiler.h"
+#include "frontend/GpuCompiler.h"
 
 #include "dialects/XgenmmOps.h"
 #include "passes/Passes.h"
@@ -318,6 +319,8 @@ bool compileArtifact(const std::string &input, const std::string &output,
     error = "--dtype must be f32 or bf16, got '" + options.dtype + "'";
     return false;
   }
+  if (isGpuTarget(options) && !checkGpuOptions(options, error))
+    return false;
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -325,6 +328,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
   registerBuiltinDialectTranslation(registry);
   registerLLVMDialectTranslation(registry);
   registerOpenMPDialectTranslation(registry);
+  registerGpuTranslations(registry);
   MLIRContext context(registry);
   context.loadAllAvailableDialects();
   // Compiler diagnostics (a pass failing, a bad .mlir input) go to the log
@@ -412,6 +416,14 @@ bool compileArtifact(const std::string &input, const std::string &output,
   {
     Stage stage(log, "lower to LLVM dialect");
     PassManager pm(&context);
+    if (isGpuTarget(options)) {
+      buildGpuTargetPipeline(pm, options);
+      if (failed(pm.run(*module))) {
+        error = "the GPU pipeline failed (diagnostics above)";
+        return false;
+      }
+      stage.detail = "gpu " + options.gpuTarget + ", " + options.gpuFormat;
+    } else {
     mlir::xgenmm::CpuPipelineOptions pipeline;
     pipeline.dtype = options.dtype;
     pipeline.maxTokens = kvCapacity;
@@ -420,6 +432,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
     if (failed(pm.run(*module))) {
       error = "the CPU pipeline failed (diagnostics above)";
       return false;
+    }
     }
   }
 
@@ -447,6 +460,36 @@ bool compileArtifact(const std::string &input, const std::string &output,
                        (*module)->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes").getInt() >>
                        20) +
                    " MiB, " + options.dtype;
+  }
+
+  // The checkpoint's text and image input files travel with the artifact
+  // (ArtifactAbi.h "inputs"); a checkpoint without them still compiles.
+  std::vector<std::string> tokenizerFiles;
+  bool havePreprocessor = false;
+  {
+    Stage stage(log, "copy tokenizer and preprocessor files");
+    const std::string source =
+        llvm::sys::fs::is_directory(input) ? input : checkpoint;
+    auto copyInput = [&](const char *name) {
+      std::string from = source + "/" + name;
+      if (source.empty() || !llvm::sys::fs::is_regular_file(from))
+        return false;
+      if (std::error_code ec = llvm::sys::fs::copy_file(from, inTmp(name))) {
+        error = "cannot copy " + from + " into the artifact: " + ec.message();
+        return false;
+      }
+      return true;
+    };
+    if (llvm::sys::fs::is_regular_file(source + "/" + abi::kTokenizerModelFile))
+      for (const char *name : abi::kTokenizerFiles)
+        if (copyInput(name))
+          tokenizerFiles.push_back(name);
+    havePreprocessor = copyInput(abi::kPreprocessorFile);
+    if (!error.empty())
+      return false;
+    stage.detail = tokenizerFiles.empty()
+                       ? "no tokenizer.model: the artifact takes ids only"
+                       : std::to_string(tokenizerFiles.size()) + " tokenizer files";
   }
 
   llvm::InitializeNativeTarget();
@@ -532,9 +575,11 @@ bool compileArtifact(const std::string &input, const std::string &output,
     std::string so = inTmp(abi::kModelFile), o = inTmp("model.o");
     std::string libDir = std::string(XGENMM_LLVM_TOOLS_DIR) + "/../lib";
     std::string libSearch = "-L" + libDir, rpath = "-Wl,-rpath," + libDir;
-    llvm::SmallVector<llvm::StringRef> args = {clang, "-shared", "-fPIC", "-o", so, o,
-                                               libSearch, "-lomp", rpath,
-                                               "-lm", "-Wl,-z,noexecstack"};
+    llvm::SmallVector<llvm::StringRef> args = {clang, "-shared", "-fPIC", "-o", so, o};
+    // GPU artifacts' host code has no parallel loops: no OpenMP runtime.
+    if (!isGpuTarget(options))
+      args.append({libSearch, "-lomp", rpath});
+    args.append({"-lm", "-Wl,-z,noexecstack"});
     std::string message;
     if (llvm::sys::ExecuteAndWait(clang, args, std::nullopt, {}, 0, 0, &message) != 0) {
       error = "linking model.so failed" + (message.empty() ? "" : ": " + message);
@@ -562,6 +607,16 @@ bool compileArtifact(const std::string &input, const std::string &output,
               });
     JsonValue so = fileEntry(inTmp(abi::kModelFile), error);
     JsonValue wb = fileEntry(inTmp(abi::kWeightsFile), error);
+    std::vector<std::pair<std::string, JsonValue>> fileMembers = {
+        {abi::kModelFile, so}, {abi::kWeightsFile, wb}};
+    std::vector<JsonValue> tokenizerList;
+    for (const std::string &name : tokenizerFiles) {
+      fileMembers.emplace_back(name, fileEntry(inTmp(name.c_str()), error));
+      tokenizerList.push_back(JsonValue::string(name));
+    }
+    if (havePreprocessor)
+      fileMembers.emplace_back(abi::kPreprocessorFile,
+                               fileEntry(inTmp(abi::kPreprocessorFile), error));
     if (!error.empty())
       return false;
     bool anyres = maxCrops > 0;
@@ -576,12 +631,14 @@ bool compileArtifact(const std::string &input, const std::string &output,
         {"format_version", JsonValue::integer(abi::kFormatVersion)},
         {"model", JsonValue::string(modelName)},
         {"config", config},
-        {"target", JsonValue::object({{"kind", JsonValue::string("cpu")},
-                                      {"triple", JsonValue::string(triple.str())},
-                                      {"cpu", JsonValue::string(cpu)},
-                                      {"features", JsonValue::array(featureList)}})},
+        {"target", isGpuTarget(options)
+                       ? gpuTargetManifest(options, triple.str(), cpu)
+                       : JsonValue::object({{"kind", JsonValue::string("cpu")},
+                                            {"triple", JsonValue::string(triple.str())},
+                                            {"cpu", JsonValue::string(cpu)},
+                                            {"features", JsonValue::array(featureList)}})},
         {"dtype", JsonValue::string(options.dtype)},
-        {"files", JsonValue::object({{abi::kModelFile, so}, {abi::kWeightsFile, wb}})},
+        {"files", JsonValue::object(fileMembers)},
         {"encode_image",
          JsonValue::object(
              {{"symbol", JsonValue::string(abi::kEncodeImageSymbol)},
@@ -601,6 +658,11 @@ bool compileArtifact(const std::string &input, const std::string &output,
         {"vocab", JsonValue::object({{"base", JsonValue::integer(base)},
                                      {"logits", JsonValue::integer(base + 3)}})},
         {"special_tokens", JsonValue::object(specialMembers)},
+        {"inputs", JsonValue::object(
+                       {{"tokenizer", JsonValue::array(tokenizerList)},
+                        {"preprocessor", havePreprocessor
+                                             ? JsonValue::string(abi::kPreprocessorFile)
+                                             : JsonValue::null()}})},
     });
     std::ofstream out(inTmp(abi::kManifestFile), std::ios::binary);
     out << manifest.serialize() << "\n";

@@ -15,6 +15,11 @@ struct CompileOptions {
   std::string dtype = "f32";
   /// LLVM CPU name and feature string; empty: the host's.
   std::string targetCpu, targetFeatures;
+  /// NVIDIA GPU target (sm_80, sm_90); empty: a CPU artifact. A GPU
+  /// artifact's host code is compiled for targetCpu (set it, e.g. x86-64);
+  /// gpuFormat is the embedded device code: isa (PTX), bin or fatbin
+  /// (frontend/GpuCompiler.h).
+  std::string gpuTarget, gpuFormat = "fatbin";
   /// Checkpoint directory holding the weights of a model.mlir input; empty:
   /// the module's xgenmm.checkpoint attribute.
   std::string checkpointDir;

@@ -28,6 +28,14 @@ static cl::opt<int64_t> contextLength(
     "context", cl::desc("KV-cache capacity in tokens (checkpoint input; default "
                         "text_config.max_position_embeddings)"),
     cl::init(0));
+static cl::opt<std::string> gpuTarget(
+    "target", cl::desc("NVIDIA GPU target: sm_80 or sm_90 (default: a CPU "
+                       "artifact). Weights default to bf16 there"),
+    cl::value_desc("chip"));
+static cl::opt<std::string> gpuFormat(
+    "gpu-format", cl::desc("Device code of a GPU artifact: fatbin (cubin + PTX), "
+                           "bin (cubin) or isa (PTX); bin and fatbin need ptxas"),
+    cl::init("fatbin"));
 static cl::opt<bool> keep("keep-intermediates",
                           cl::desc("Also write model.mlir (LLVM dialect) and "
                                    "model.ll into the artifact"));
@@ -44,6 +52,15 @@ int main(int argc, char **argv) {
   options.targetFeatures = targetFeatures;
   options.checkpointDir = checkpoint;
   options.keepIntermediates = keep;
+  if (!gpuTarget.empty()) {
+    // The host side of a GPU artifact only launches kernels: generic x86-64.
+    options.gpuTarget = gpuTarget;
+    options.gpuFormat = gpuFormat;
+    if (targetCpu.empty())
+      options.targetCpu = "x86-64";
+    if (dtype.getNumOccurrences() == 0)
+      options.dtype = "bf16";
+  }
   std::string error;
   for (const std::string &item : overrides)
     if (!xgenmm::parseOverride(item, options.import.overrides, error)) {

@@ -11,6 +11,7 @@
 
 #include "mlir/Dialect/Affine/IR/AffineOps.h"
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
 #include "mlir/Dialect/Linalg/TransformOps/DialectExtension.h"
 #include "mlir/Dialect/SCF/TransformOps/SCFTransformOps.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
@@ -33,6 +34,7 @@ using namespace mlir::xgenmm;
 namespace {
 
 #include "passes/schedules/CpuSchedule.inc"
+#include "passes/schedules/GpuSchedule.inc"
 
 struct XgenmmApplySchedulePass
     : xgenmm::impl::XgenmmApplyScheduleBase<XgenmmApplySchedulePass> {
@@ -40,6 +42,7 @@ struct XgenmmApplySchedulePass
 
   void getDependentDialects(DialectRegistry &registry) const override {
     registry.insert<transform::TransformDialect, affine::AffineDialect,
+                    gpu::GPUDialect,
                     arith::ArithDialect, linalg::LinalgDialect,
                     memref::MemRefDialect, scf::SCFDialect,
                     tensor::TensorDialect, vector::VectorDialect>();
@@ -50,13 +53,15 @@ struct XgenmmApplySchedulePass
   }
 
   LogicalResult initialize(MLIRContext *ctx) override {
-    if (schedule != "cpu")
+    if (schedule != "cpu" && schedule != "gpu")
       return emitError(UnknownLoc::get(ctx))
              << "xgenmm-apply-schedule: unknown schedule '" << schedule
-             << "' (known: cpu)";
+             << "' (known: cpu, gpu)";
     ParserConfig config(ctx);
+    bool gpu = schedule == "gpu";
     OwningOpRef<ModuleOp> parsed = parseSourceString<ModuleOp>(
-        kCpuSchedule, config, "passes/schedules/cpu.mlir");
+        gpu ? kGpuSchedule : kCpuSchedule, config,
+        gpu ? "passes/schedules/gpu.mlir" : "passes/schedules/cpu.mlir");
     if (!parsed)
       return failure();
     library = std::make_shared<OwningOpRef<ModuleOp>>(std::move(parsed));

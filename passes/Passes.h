@@ -40,6 +40,29 @@ void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 /// Registers buildCpuPipeline as `xgenmm-cpu-pipeline` (with option dtype).
 void registerCpuPipeline();
 
+struct GpuPipelineOptions {
+  /// NVIDIA architecture (sm_80, sm_90) and PTX features (+ptx78).
+  std::string chip = "sm_80", features = "+ptx78";
+  /// Weight storage (see xgenmm-bind-weights): bf16 or f32.
+  std::string dtype = "bf16";
+  /// Device code embedded in the host module: isa (PTX text, compiled by
+  /// the driver at load), bin (cubin) or fatbin (cubin + PTX); bin and
+  /// fatbin run ptxas (and fatbinary) from the CUDA toolkit.
+  std::string format = "isa";
+};
+
+/// The PTX feature string used for `chip` (+ptx78: sm_80 and sm_90).
+std::string defaultPtxFeatures(llvm::StringRef chip);
+
+/// From xgenmm IR to host LLVM dialect with the device code embedded
+/// (gpu.binary): dense layers on bf16 tensor cores, the rest as
+/// one-thread-per-element kernels (passes/GpuPipeline.cpp).
+void buildGpuPipeline(OpPassManager &pm, const GpuPipelineOptions &options);
+
+/// Registers `xgenmm-gpu-pipeline` and `xgenmm-gpu-codegen-pipeline`
+/// (options chip, dtype, format).
+void registerGpuPipeline();
+
 } // namespace mlir::xgenmm
 
 #endif // XGENMM_PASSES_PASSES_H

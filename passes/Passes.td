@@ -144,11 +144,12 @@ def XgenmmApplySchedule : Pass<"xgenmm-apply-schedule", "::mlir::ModuleOp"> {
     preloaded from the source file. The `cpu` schedule has
     `xgenmm_tile_vec` (tile and vectorize the `xgenmm.matmul` contractions,
     on tensors) and `xgenmm_lower_vec` (lower the vector ops, after
-    bufferization).
+    bufferization). The `gpu` schedule has `xgenmm_gpu_tile_blocks` (the
+    `xgenmm.matmul` contractions into 64 x 64 block tiles, on tensors).
   }];
   let options = [
     Option<"schedule", "schedule", "std::string", /*default=*/"\"cpu\"",
-           "The embedded schedule library (cpu)">,
+           "The embedded schedule library (cpu or gpu)">,
     Option<"entryPoint", "entry-point", "std::string",
            /*default=*/"\"xgenmm_tile_vec\"",
            "The named sequence to apply">,
@@ -264,6 +265,53 @@ def XgenmmPlanBuffers : Pass<"xgenmm-plan-buffers", "::mlir::ModuleOp"> {
   ];
   let dependentDialects = ["::mlir::memref::MemRefDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// NVIDIA GPU target (passes/GpuPipeline.cpp)
+//===----------------------------------------------------------------------===//
+
+def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
+  let summary = "Turn the block tiles of dense contractions into bf16 tensor-core kernels";
+  let description = [{
+    Runs after bufferization on the block tiles of the GPU schedule
+    (`passes/schedules/gpu.mlir`): every normalized 2-d `scf.forall` holding
+    one dense contraction tile marked `xgenmm.mma_tile`
+    (`out[m, n] += a[m, k] * w[k, n]`, a and w f32 or bf16, out f32) becomes
+    a `gpu.launch` with one block per tile (grid x over N, y over M) of 128
+    threads: 4 warps of 32 x 32, each 2 x 4 `nvvm.mma.sync` m16n8k16
+    bf16 x bf16 -> f32 per 16 of K; a and w staged through shared memory 32
+    of K at a time, zero-filled past the edges, so every M, N and K works.
+    The accumulators start from the out tile (the layer's bias or residual).
+    Activations are rounded to bf16 on the way to shared memory.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
+def XgenmmGpuMapLoops : Pass<"xgenmm-gpu-map-loops", "::mlir::ModuleOp"> {
+  let summary = "Map every outermost parallel loop of the host code to a GPU kernel";
+  let description = [{
+    Each outermost `scf.parallel` of a host function (outside `gpu.launch`)
+    becomes a `gpu.launch` whose iteration space is linearized over blocks
+    of `block-size` threads, one iteration per thread (a guard drops the
+    tail); the body's own loops (reductions) run sequentially per thread.
+    Every `memref.get_global` of the host code is replaced by a copy into an
+    allocated buffer, since kernels cannot read the host's constants.
+  }];
+  let options = [
+    Option<"blockSize", "block-size", "int64_t", /*default=*/"256",
+           "Threads per block">,
+  ];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
 }
 
 #endif // XGENMM_PASSES_TD

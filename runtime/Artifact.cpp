@@ -56,10 +56,12 @@ xgenmm_status checkDirectory(const std::string &directory) {
 }
 
 xgenmm_status checkTarget(const Manifest &m, const std::string &manifestPath) {
-  if (m.targetKind != "cpu")
+  // --- GPU dispatch hook: "cuda" artifacts (runtime/cuda/CudaBackend.h)
+  // have a host side checked as a CPU's, then need a GPU. ---
+  if (m.targetKind != "cpu" && m.targetKind != "cuda")
     return fail(XGENMM_ERROR_UNSUPPORTED,
                 manifestPath + ": 'target.kind' is \"" + m.targetKind +
-                    "\": this runtime runs \"cpu\" artifacts only");
+                    "\": this runtime runs \"cpu\" and \"cuda\" artifacts");
   std::string prefix = kHostArch ? std::string(kHostArch) + "-" : "";
   if (!kHostArch || m.targetTriple.compare(0, prefix.size(), prefix) != 0)
     return fail(XGENMM_ERROR_UNSUPPORTED,
@@ -76,7 +78,7 @@ xgenmm_status checkTarget(const Manifest &m, const std::string &manifestPath) {
       missing.push_back(feature);
   }
   if (missing.empty() && unknown.empty())
-    return XGENMM_OK;
+    return m.targetKind == "cuda" ? cuda::checkDevice(manifestPath) : XGENMM_OK;
   std::string message = "the model was compiled for CPU '" + m.targetCpu + "'";
   if (!missing.empty())
     message += "; this host's CPU lacks " + joinNames(missing);
@@ -156,6 +158,15 @@ xgenmm_status Artifact::load(const std::string &directory,
     XGENMM_TRY(checkHash(modelPath, modelFile, m.modelSo));
     XGENMM_TRY(checkHash(weightsPath, artifact->weights_, m.weights));
   }
+  // The tokenizer and preprocessor files (small) are checked the same way.
+  for (const auto &[name, expected] : m.inputFiles) {
+    const std::string path = directory + "/" + name;
+    MappedFile file;
+    XGENMM_TRY(file.open(path));
+    XGENMM_TRY(checkSize(path, file, expected));
+    XGENMM_TRY(checkHash(path, file, expected));
+  }
+  artifact->directory_ = directory;
 
   artifact->library_ = ::dlopen(modelPath.c_str(), RTLD_NOW | RTLD_LOCAL);
   if (!artifact->library_)
@@ -167,6 +178,23 @@ xgenmm_status Artifact::load(const std::string &directory,
                      m.prefillSymbol, artifact->prefill_));
   XGENMM_TRY(resolve(artifact->library_, modelPath, "decode.symbol",
                      m.decodeSymbol, artifact->decode_));
+  // --- GPU dispatch hook: weights uploaded once, entry points wrapped. ---
+  if (m.targetKind == "cuda")
+    XGENMM_TRY(cuda::bindEntryPoints(artifact->weights_, artifact->encodeImage_,
+                                     artifact->prefill_, artifact->decode_,
+                                     artifact->gpu_));
   out = std::move(artifact);
   return XGENMM_OK;
+}
+
+bool Artifact::setThreads(int threads) const {
+  // model.so links libomp; its omp_set_num_threads is reached through the
+  // library's handle (the runtime itself links no OpenMP).
+  using SetThreads = void (*)(int);
+  auto set = library_ ? reinterpret_cast<SetThreads>(::dlsym(library_, "omp_set_num_threads"))
+                      : nullptr;
+  if (!set)
+    return false;
+  set(threads);
+  return true;
 }

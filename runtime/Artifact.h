@@ -4,7 +4,8 @@
 // broken artifact comes first: the directory and its three files exist;
 // the manifest parses and validates; the target is this kind of host and
 // the CPU has every feature the code was compiled for; the files have the
-// sizes, then the XXH64 checksums, the manifest records. Then weights.bin
+// sizes, then the XXH64 checksums, the manifest records (also those of the
+// tokenizer and preprocessor files it lists). Then weights.bin
 // stays mapped read-only and model.so is dlopened with its entry points
 // resolved.
 //
@@ -15,6 +16,7 @@
 #include "runtime/ArtifactAbi.h"
 #include "runtime/Manifest.h"
 #include "runtime/MappedFile.h"
+#include "runtime/cuda/CudaBackend.h"
 #include "runtime/xgenmm.h"
 
 #include <memory>
@@ -32,19 +34,36 @@ public:
   Artifact &operator=(const Artifact &) = delete;
 
   const Manifest &manifest() const { return manifest_; }
+  /// The artifact directory, as given to load.
+  const std::string &directory() const { return directory_; }
   const MappedFile &weights() const { return weights_; }
-  abi::EncodeImageFn encodeImage() const { return encodeImage_; }
-  abi::PrefillFn prefill() const { return prefill_; }
-  abi::DecodeFn decode() const { return decode_; }
+  // The entry points: model.so's own for a "cpu" artifact; for a "cuda"
+  // one, the CUDA backend's wrappers of them (runtime/cuda/CudaBackend.h).
+  decltype(cuda::EntryPoints::encodeImage) encodeImage() const {
+    return gpu_.encodeImage ? gpu_.encodeImage : encodeImage_;
+  }
+  decltype(cuda::EntryPoints::prefill) prefill() const {
+    return gpu_.prefill ? gpu_.prefill : prefill_;
+  }
+  decltype(cuda::EntryPoints::decode) decode() const {
+    return gpu_.decode ? gpu_.decode : decode_;
+  }
+
+  /// Sets the number of threads the compiled code's parallel loops use
+  /// (model.so's OpenMP runtime). False when the artifact has no thread
+  /// control (no parallel loops, e.g. a GPU artifact's host code).
+  bool setThreads(int threads) const;
 
 private:
   Artifact() = default;
   Manifest manifest_;
+  std::string directory_;
   MappedFile weights_;
   void *library_ = nullptr;
   abi::EncodeImageFn encodeImage_ = nullptr;
   abi::PrefillFn prefill_ = nullptr;
   abi::DecodeFn decode_ = nullptr;
+  cuda::EntryPoints gpu_; // --- GPU dispatch hook (runtime/cuda) ---
 };
 
 } // namespace xgenmm::runtime

@@ -10,17 +10,21 @@
 #include "mlir/InitAllDialects.h"
 #include "mlir/InitAllExtensions.h"
 #include "mlir/InitAllPasses.h"
+#include "mlir/Target/LLVMIR/Dialect/All.h"
 #include "mlir/Tools/mlir-opt/MlirOptMain.h"
 
 int main(int argc, char **argv) {
   mlir::registerAllPasses();
   mlir::xgenmm::registerXgenmmPasses();
   mlir::xgenmm::registerCpuPipeline();
+  mlir::xgenmm::registerGpuPipeline();
 
   mlir::DialectRegistry registry;
   mlir::registerAllDialects(registry);
   mlir::registerAllExtensions(registry);
   registry.insert<mlir::xgenmm::XgenmmDialect>();
+  // gpu-module-to-binary translates device modules to LLVM IR (as mlir-opt).
+  mlir::registerAllGPUToLLVMIRTranslations(registry);
 
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "xgenmm optimizer driver\n", registry));

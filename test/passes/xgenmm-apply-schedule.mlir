@@ -2,7 +2,7 @@
 // RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-bind-weights -xgenmm-lower-to-linalg -canonicalize -cse -xgenmm-transpose-dense-weights -xgenmm-apply-schedule | FileCheck %s --check-prefix=MODEL
 // RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-bind-weights -xgenmm-lower-to-linalg -canonicalize -cse -xgenmm-transpose-dense-weights -xgenmm-fuse-epilogues -canonicalize -xgenmm-apply-schedule | FileCheck %s --check-prefix=FUSED
 // RUN: not xgenmm-opt %s -xgenmm-apply-schedule=entry-point=nope 2>&1 | FileCheck %s --check-prefix=NOENTRY
-// RUN: not xgenmm-opt %s -xgenmm-apply-schedule=schedule=gpu 2>&1 | FileCheck %s --check-prefix=NOSCHED
+// RUN: not xgenmm-opt %s -xgenmm-apply-schedule=schedule=tpu 2>&1 | FileCheck %s --check-prefix=NOSCHED
 
 // xgenmm_lower_vec, after bufferization: a register-tile contraction
 // becomes one broadcast and one FMA per row (an outer product per k).
@@ -34,7 +34,7 @@
 // FUSED: scf.yield
 
 // NOENTRY: error: xgenmm-apply-schedule: schedule 'cpu' has no named sequence 'nope'
-// NOSCHED: error: xgenmm-apply-schedule: unknown schedule 'gpu' (known: cpu)
+// NOSCHED: error: xgenmm-apply-schedule: unknown schedule 'tpu' (known: cpu, gpu)
 
 #A = affine_map<(m, n, k) -> (m, k)>
 #B = affine_map<(m, n, k) -> (k, n)>

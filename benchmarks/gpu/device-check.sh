@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# The GPU device check: on a machine with an NVIDIA GPU, in under 8 minutes,
+#   1. finds the GPU (nvidia-smi) and its chip (sm_80 for 8.x, sm_90 for 9.x);
+#   2. takes the prebuilt bundle build-gpu/device/ (benchmarks/gpu/
+#      prepare-device-bundle.sh, run on the development machine: the GPU
+#      machine may have no LLVM 22 or compiler) or, without one, builds it
+#      here when /usr/lib/llvm-22 and ptxas exist;
+#   3. runs every tiny fixture, compiled for that chip, against the
+#      reference's goldens (xgenmm-gpu-e2e: vision tokens, prompt logits,
+#      greedy steps; tolerance 3e-2 for bf16 tensor-core math), and one
+#      xgenmm-run generation for its timing line;
+#   4. runs xgenmm-gpu-bench: the HBM bandwidth of a generated copy kernel
+#      and of cuMemcpy, and the generated tensor-core dense kernel at the
+#      model's shapes as % of the nominal bf16 peak;
+# and writes everything to one file, $OUT/gpu-results.txt (OUT defaults to
+# build-gpu/device-results). Exit status 0 when every golden check passed.
+#   benchmarks/gpu/device-check.sh
+# With the `run` tool: carry=["build-gpu/device"], command
+#   benchmarks/gpu/device-check.sh
+set -uo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-build-gpu/device-results}
+mkdir -p "$OUT"
+RESULTS="$OUT/gpu-results.txt"
+DEV=${XGENMM_DEVICE_BUNDLE:-build-gpu/device}
+exec > >(tee "$RESULTS") 2>&1
+START=$(date +%s)
+section() { echo; echo "== $* ($(( $(date +%s) - START )) s)"; }
+
+section "machine"
+date -u
+uname -srm
+nvidia-smi --query-gpu=name,driver_version,compute_cap,memory.total,clocks.max.sm,clocks.max.mem \
+  --format=csv || { echo "no nvidia-smi: not a GPU machine"; exit 2; }
+CAP=$(nvidia-smi --query-gpu=compute_cap --format=csv,noheader | head -1 | tr -d ' ')
+case "$CAP" in
+  9.*|10.*|12.*) CHIP=sm_90 ;;
+  8.*) CHIP=sm_80 ;;
+  *) echo "compute capability $CAP: xgenmm targets sm_80 and sm_90"; exit 2 ;;
+esac
+echo "chip=$CHIP (compute capability $CAP)"
+
+section "bundle"
+if [ ! -x "$DEV/bin/xgenmm-gpu-e2e" ]; then
+  if [ -x /usr/lib/llvm-22/bin/mlir-opt ] && command -v ptxas >/dev/null; then
+    echo "no bundle at $DEV: building it"
+    timeout 300 benchmarks/gpu/prepare-device-bundle.sh || { echo "bundle build failed"; exit 2; }
+  else
+    echo "no bundle at $DEV and no LLVM 22 + ptxas to build one: run"
+    echo "benchmarks/gpu/prepare-device-bundle.sh where they are, and carry build-gpu/device"
+    exit 2
+  fi
+fi
+export LD_LIBRARY_PATH="$PWD/$DEV/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+ls "$DEV/artifacts" "$DEV/kernels"
+if ! "$DEV/bin/xgenmm-run" --help >/dev/null 2>&1; then
+  echo "the bundle's binaries do not start here:"; ldd "$DEV/bin/xgenmm-run"; exit 2
+fi
+
+section "goldens (tiny fixtures, $CHIP)"
+FAILED=0
+for f in tiny_fp32_single tiny_bf16_2shards tiny_gqa_fp32_4shards; do
+  echo "-- $f"
+  timeout 120 "$DEV/bin/xgenmm-gpu-e2e" "$DEV/artifacts/$f-$CHIP" "test/fixtures/$f" \
+    || FAILED=$((FAILED + 1))
+done
+echo "golden checks failed: $FAILED of 3"
+
+section "xgenmm-run (tiny_gqa_fp32_4shards, $CHIP, 32 tokens, text-only prompt)"
+timeout 60 "$DEV/bin/xgenmm-run" -m "$DEV/artifacts/tiny_gqa_fp32_4shards-$CHIP" \
+  --input-ids 1,5,9,13,17,21 --max-tokens 32 --greedy --print-ids || echo "xgenmm-run failed: $?"
+
+section "benchmarks (xgenmm-gpu-bench, $CHIP kernels)"
+timeout 240 "$DEV/bin/xgenmm-gpu-bench" "$DEV/kernels/bench-kernels-$CHIP.so" \
+  || echo "xgenmm-gpu-bench exited with $?"
+
+section "done"
+echo "results: $RESULTS"
+[ "$FAILED" -eq 0 ]

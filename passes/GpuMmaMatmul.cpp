@@ -1,0 +1,304 @@
+//===- GpuMmaMatmul.cpp - block tiles of dense layers on tensor cores -----===//
+//
+// The GPU schedule (passes/schedules/gpu.mlir) tiles every dense
+// contraction into 64 x 64 output tiles, one scf.forall iteration per tile
+// mapped to thread blocks. After bufferization this pass turns each such
+// forall into a gpu.launch of 128 threads (4 warps, 2 x 2, each owning a
+// 32 x 32 quarter of the tile: 2 x 4 mma tiles of 16 x 8) and the tile's
+// contraction into bf16 tensor-core code:
+//
+//   acc  <- out tile (the bias or residual the layer starts from; the epilogue)
+//   for k0 in 0..K step 32:
+//     a[64][32], w^T[64][32] -> shared memory as bf16 (coalesced global
+//                               reads, zero-filled past M, N, K)
+//     barrier
+//     2 x (per warp: 2 A fragments, 4 B fragments, 8 mma.sync m16n8k16
+//          .row.col.f32.bf16.bf16.f32)
+//     barrier
+//   out tile <- acc
+//
+// The fragment layouts are PTX's for m16n8k16 (lane = 4 * group + t):
+// A regs {(g, 2t..2t+1), (g+8, 2t..), (g, 2t+8..), (g+8, 2t+8..)}, B regs
+// {(k = 2t..2t+1, n = g), (k = 2t+8.., n = g)}, C {(g, 2t + j), (g+8, 2t + j)}.
+// w is staged transposed ([n][k]) so that every fragment register is one
+// aligned 32-bit shared load. The activations are rounded to bf16 (f32 and
+// bf16 weights alike): this is a bf16 x bf16 -> f32 contraction.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Dialect/LLVMIR/NVVMDialect.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/IR/IRMapping.h"
+#include "mlir/IR/OperationSupport.h"
+
+namespace mlir::xgenmm {
+#define GEN_PASS_DEF_XGENMMGPUMMAMATMUL
+#include "passes/Passes.h.inc"
+} // namespace mlir::xgenmm
+
+using namespace mlir;
+using namespace mlir::xgenmm;
+
+namespace {
+
+constexpr int64_t kTile = 64;    // block tile, M and N (the schedule's)
+constexpr int64_t kStepK = 32;   // K staged per iteration
+constexpr int64_t kPadK = 40;    // shared row length (bf16): 80-byte rows
+constexpr int64_t kThreads = 128;
+
+/// out[m, n] += a[m, k] * w[k, n], with optional extf of either input.
+bool isDenseContraction(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
+      g.getNumLoops() != 3 || g.getNumReductionLoops() != 1 ||
+      !g.hasPureBufferSemantics())
+    return false;
+  MLIRContext *ctx = g.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  auto maps = g.getIndexingMapsArray();
+  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
+      maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
+      maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
+    return false;
+  bool mul = false, add = false;
+  for (Operation &op : g.getBody()->without_terminator()) {
+    if (isa<arith::MulFOp>(op))
+      mul = true;
+    else if (isa<arith::AddFOp>(op))
+      add = true;
+    else if (!isa<arith::ExtFOp>(op))
+      return false;
+  }
+  auto elt = [](Value v) { return cast<MemRefType>(v.getType()).getElementType(); };
+  auto ok = [](Type t) { return t.isF32() || t.isBF16(); };
+  return mul && add && ok(elt(g.getDpsInputs()[0])) &&
+         ok(elt(g.getDpsInputs()[1])) && elt(g.getDpsInits()[0]).isF32();
+}
+
+struct Emitter {
+  OpBuilder &b;
+  Location loc;
+  Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
+  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
+  Value add(Value x, int64_t y) { return y ? add(x, cst(y)) : x; }
+  Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, loc, x, cst(y)); }
+  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, loc, x, cst(y)); }
+  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, loc, x, cst(y)); }
+  Value lt(Value x, Value y) {
+    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
+  }
+  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
+  /// `memref[i, j]` if `inBounds`, else 0 (as `type`, converted).
+  Value guardedLoad(Value memref, Value i, Value j, Value inBounds, Type type) {
+    Type elt = cast<MemRefType>(memref.getType()).getElementType();
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{elt}, inBounds, true, true);
+    {
+      OpBuilder::InsertionGuard guard(b);
+      b.setInsertionPointToStart(ifOp.thenBlock());
+      Value v = memref::LoadOp::create(b, loc, memref, ValueRange{i, j});
+      scf::YieldOp::create(b, loc, v);
+      b.setInsertionPointToStart(ifOp.elseBlock());
+      Value z = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
+      scf::YieldOp::create(b, loc, z);
+    }
+    return convert(ifOp.getResult(0), type);
+  }
+  Value convert(Value v, Type type) {
+    if (v.getType() == type)
+      return v;
+    if (type.getIntOrFloatBitWidth() < v.getType().getIntOrFloatBitWidth())
+      return arith::TruncFOp::create(b, loc, type, v);
+    return arith::ExtFOp::create(b, loc, type, v);
+  }
+};
+
+/// Emits the tile's contraction at the builder's point, inside the launch.
+void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
+                 Value aShared, Value bShared) {
+  Emitter e{b, loc};
+  Value a = g.getDpsInputs()[0], w = g.getDpsInputs()[1], c = g.getDpsInits()[0];
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type(), i32 = b.getI32Type();
+  Value zero = e.cst(0);
+  Value rows = memref::DimOp::create(b, loc, c, 0);
+  Value cols = memref::DimOp::create(b, loc, c, 1);
+  Value depth = memref::DimOp::create(b, loc, a, 1);
+
+  Value warp = e.div(tid, 32), lane = e.rem(tid, 32);
+  Value warpRow = e.mul(e.div(warp, 2), 32), warpCol = e.mul(e.rem(warp, 2), 32);
+  Value group = e.div(lane, 4), pair = e.mul(e.rem(lane, 4), 2);
+
+  // Accumulator (mi, ni, r): row warpRow + 16 mi + group + 8 (r / 2),
+  // column warpCol + 8 ni + pair + r % 2.
+  auto accRow = [&](int mi, int r) { return e.add(e.add(warpRow, group), 16 * mi + 8 * (r / 2)); };
+  auto accCol = [&](int ni, int r) { return e.add(e.add(warpCol, pair), 8 * ni + r % 2); };
+  SmallVector<Value> init;
+  for (int mi = 0; mi < 2; ++mi)
+    for (int ni = 0; ni < 4; ++ni)
+      for (int r = 0; r < 4; ++r) {
+        Value row = accRow(mi, r), col = accCol(ni, r);
+        init.push_back(e.guardedLoad(c, row, col, e.both(e.lt(row, rows), e.lt(col, cols)), f32));
+      }
+
+  auto loop = scf::ForOp::create(b, loc, zero, depth, e.cst(kStepK), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value k0 = loop.getInductionVar();
+    // Stage a[64][32] and w^T[64][32]: 16 elements per thread each, the
+    // 128 threads of one step reading consecutive addresses.
+    for (int64_t i = 0; i < kTile * kStepK / kThreads; ++i) {
+      Value idx = e.add(tid, i * kThreads);
+      Value r = e.div(idx, kStepK), kc = e.rem(idx, kStepK);
+      Value k = e.add(k0, kc);
+      Value v = e.guardedLoad(a, r, k, e.both(e.lt(r, rows), e.lt(k, depth)), bf16);
+      memref::StoreOp::create(b, loc, v, aShared, ValueRange{r, kc});
+    }
+    for (int64_t i = 0; i < kTile * kStepK / kThreads; ++i) {
+      Value idx = e.add(tid, i * kThreads);
+      Value kr = e.div(idx, kTile), n = e.rem(idx, kTile);
+      Value k = e.add(k0, kr);
+      Value v = e.guardedLoad(w, k, n, e.both(e.lt(k, depth), e.lt(n, cols)), bf16);
+      memref::StoreOp::create(b, loc, v, bShared, ValueRange{n, kr});
+    }
+    gpu::BarrierOp::create(b, loc);
+
+    VectorType pairType = VectorType::get({2}, bf16);
+    auto reg = [&](Value shared, Value row, Value col) -> Value {
+      Value v = vector::LoadOp::create(b, loc, pairType, shared, ValueRange{row, col});
+      return LLVM::BitcastOp::create(b, loc, i32, v);
+    };
+    SmallVector<Value> acc(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
+    auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
+    for (int64_t kk = 0; kk < kStepK; kk += 16) {
+      SmallVector<SmallVector<Value, 4>> aFrag(2), bFrag(4);
+      for (int mi = 0; mi < 2; ++mi) {
+        Value row = e.add(e.add(warpRow, group), 16 * mi);
+        Value row8 = e.add(row, 8);
+        Value col = e.add(pair, kk), col8 = e.add(pair, kk + 8);
+        aFrag[mi] = {reg(aShared, row, col), reg(aShared, row8, col),
+                     reg(aShared, row, col8), reg(aShared, row8, col8)};
+      }
+      for (int ni = 0; ni < 4; ++ni) {
+        Value n = e.add(e.add(warpCol, group), 8 * ni);
+        bFrag[ni] = {reg(bShared, n, e.add(pair, kk)), reg(bShared, n, e.add(pair, kk + 8))};
+      }
+      for (int mi = 0; mi < 2; ++mi)
+        for (int ni = 0; ni < 4; ++ni) {
+          ArrayRef<Value> cIn(&acc[(mi * 4 + ni) * 4], 4);
+          auto mma = NVVM::MmaOp::create(
+              b, loc, resultType, aFrag[mi], bFrag[ni], cIn,
+              /*shape=*/ArrayRef<int64_t>{16, 8, 16}, /*b1Op=*/std::nullopt,
+              /*intOverflow=*/std::nullopt,
+              /*multiplicandPtxTypes=*/
+              std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
+              /*multiplicandLayouts=*/
+              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+          for (int r = 0; r < 4; ++r)
+            acc[(mi * 4 + ni) * 4 + r] = LLVM::ExtractValueOp::create(b, loc, mma, r);
+        }
+    }
+    gpu::BarrierOp::create(b, loc);
+    scf::YieldOp::create(b, loc, acc);
+  }
+
+  for (int mi = 0; mi < 2; ++mi)
+    for (int ni = 0; ni < 4; ++ni)
+      for (int r = 0; r < 4; ++r) {
+        Value row = accRow(mi, r), col = accCol(ni, r);
+        auto ifOp = scf::IfOp::create(b, loc, e.both(e.lt(row, rows), e.lt(col, cols)));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        memref::StoreOp::create(b, loc, loop.getResult((mi * 4 + ni) * 4 + r), c,
+                                ValueRange{row, col});
+      }
+}
+
+/// Whether two values are the same view (equal, or equivalent subviews).
+bool sameView(Value a, Value b) {
+  if (a == b)
+    return true;
+  auto sa = a.getDefiningOp<memref::SubViewOp>(), sb = b.getDefiningOp<memref::SubViewOp>();
+  return sa && sb &&
+         OperationEquivalence::isEquivalentTo(sa, sb, OperationEquivalence::IgnoreLocations);
+}
+
+struct XgenmmGpuMmaMatmulPass
+    : xgenmm::impl::XgenmmGpuMmaMatmulBase<XgenmmGpuMmaMatmulPass> {
+  void runOnOperation() override {
+    SmallVector<scf::ForallOp> foralls;
+    getOperation()->walk([&](scf::ForallOp f) {
+      bool marked = false;
+      f.getBody()->walk([&](linalg::GenericOp g) {
+        marked |= g->hasAttr("xgenmm.mma_tile");
+      });
+      if (marked)
+        foralls.push_back(f);
+    });
+    for (scf::ForallOp f : foralls)
+      if (failed(convert(f)))
+        return signalPassFailure();
+  }
+
+  LogicalResult convert(scf::ForallOp forall) {
+    linalg::GenericOp tile;
+    int count = 0;
+    forall.getBody()->walk([&](linalg::GenericOp g) {
+      tile = g;
+      ++count;
+    });
+    if (count != 1 || forall.getRank() != 2 || !forall.isNormalized() ||
+        !forall.getOutputs().empty() || !isDenseContraction(tile))
+      return forall.emitOpError(
+          "xgenmm-gpu-mma-matmul: expected a normalized 2-d forall over memrefs "
+          "holding one dense contraction tile (out[m,n] += a[m,k] * w[k,n])");
+    OpBuilder b(forall);
+    Location loc = forall.getLoc();
+    SmallVector<Value> ubs = getValueOrCreateConstantIndexOp(b, loc, forall.getMixedUpperBound());
+    Value one = arith::ConstantIndexOp::create(b, loc, 1);
+    Value threads = arith::ConstantIndexOp::create(b, loc, kThreads);
+    Type bf16 = b.getBF16Type();
+    auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+    auto sharedType = MemRefType::get({kTile, kPadK}, bf16, MemRefLayoutAttrInterface(), workgroup);
+    // Grid x over the N tiles (forall dim 1), y over the M tiles.
+    auto launch = gpu::LaunchOp::create(b, loc, ubs[1], ubs[0], one, threads, one, one,
+                                        /*dynamicSharedMemorySize=*/nullptr,
+                                        /*asyncTokenType=*/nullptr, ValueRange{},
+                                        TypeRange{sharedType, sharedType});
+    launch->setAttr("xgenmm.kernel", b.getStringAttr("dense_mma"));
+    Block &body = launch.getBody().front();
+    b.setInsertionPointToStart(&body);
+    IRMapping map;
+    map.map(forall.getInductionVars()[0], launch.getBlockIds().y);
+    map.map(forall.getInductionVars()[1], launch.getBlockIds().x);
+    for (Operation &op : forall.getBody()->without_terminator()) {
+      if (&op == tile.getOperation()) {
+        auto cloned = cast<linalg::GenericOp>(b.clone(op, map));
+        emitMmaTile(b, loc, cloned, launch.getThreadIds().x,
+                    launch.getWorkgroupAttributions()[0],
+                    launch.getWorkgroupAttributions()[1]);
+        cloned.erase();
+        continue;
+      }
+      // A copy of the out tile onto itself (bufferization's, when the
+      // subviews were not CSE'd) is dropped: the kernel writes in place.
+      if (auto copy = dyn_cast<memref::CopyOp>(op))
+        if (sameView(copy.getSource(), copy.getTarget()))
+          continue;
+      if (auto copy = dyn_cast<linalg::CopyOp>(op))
+        if (sameView(copy.getInputs()[0], copy.getOutputs()[0]))
+          continue;
+      b.clone(op, map);
+    }
+    gpu::TerminatorOp::create(b, loc);
+    forall.erase();
+    return success();
+  }
+};
+
+} // namespace
