@@ -21,7 +21,8 @@
 //                                 // features: LLVM names the host must have
 //   "dtype": "f32" | "bf16",      // weight storage in weights.bin
 //   "files": { "model.so":    { "bytes": N, "xxh64": "<16 hex digits>" },
-//              "weights.bin": { "bytes": N, "xxh64": "<16 hex digits>" } },
+//              "weights.bin": { "bytes": N, "xxh64": "<16 hex digits>" },
+//              ... and one such entry per file named in "inputs" },
 //   "encode_image": { "symbol": "...", "image_size": 384, "max_views": 5,
 //                     "tokens_per_view": 128, "width": 3072, "anyres": true },
 //   "prefill": { "symbol": "...", "max_tokens": 4096 },
@@ -29,8 +30,21 @@
 //   "kv_cache": { "layers": 32, "capacity": 4096, "width": 3072, "dtype": "f32" },
 //   "vocab": { "base": 32012, "logits": 32015 },
 //   "special_tokens": { "image": 32012, "image_placeholder": 32013,
-//                       "endofchunk": 32014, "bos": 1, "eos": 32000, "pad": 32000 }
+//                       "endofchunk": 32014, "bos": 1, "eos": 32000, "pad": 32000 },
+//   "inputs": { "tokenizer": ["tokenizer.model", "tokenizer_config.json",
+//                             "special_tokens_map.json", "added_tokens.json"],
+//               "preprocessor": "preprocessor_config.json" }
 // }
+//
+// "inputs" (added without a new format version; artifacts written before it
+// lack it, which reads as no tokenizer and no preprocessor file): the
+// checkpoint's text and image input files, copied byte for byte into the
+// artifact directory by xgenmm-compile, each also listed in "files" with its
+// size and checksum. "tokenizer" lists the kTokenizerFiles the checkpoint
+// has, [] when it has no tokenizer.model (such an artifact runs from ids
+// only; the runtime refuses text prompts with a message saying so);
+// "preprocessor" is "preprocessor_config.json" or null, in which case the
+// runtime preprocesses images from config.preprocessor.
 //
 // Entry points: MLIR's C interface of functions without results. Every
 // memref argument is passed as a pointer to a descriptor (MemRef<T, N>
@@ -69,6 +83,15 @@ inline constexpr const char *kModelFile = "model.so";
 inline constexpr const char *kWeightsFile = "weights.bin";
 inline constexpr const char *kManifestFile = "manifest.json";
 inline constexpr uint64_t kWeightAlignment = 64;
+
+/// Tokenizer files copied from the checkpoint when present ("inputs"
+/// above); tokenizer.model is the one that makes a tokenizer, the others are
+/// read as Hugging Face's slow LlamaTokenizer reads them.
+inline constexpr const char *kTokenizerFiles[] = {
+    "tokenizer.model", "tokenizer_config.json", "special_tokens_map.json",
+    "added_tokens.json", "tokenizer.json"};
+inline constexpr const char *kTokenizerModelFile = "tokenizer.model";
+inline constexpr const char *kPreprocessorFile = "preprocessor_config.json";
 
 inline constexpr const char *kEncodeImageSymbol = "_mlir_ciface_xgenmm_encode_image";
 inline constexpr const char *kPrefillSymbol = "_mlir_ciface_xgenmm_prefill";

@@ -6,6 +6,7 @@
 #include "runtime/ArtifactAbi.h"
 #include "runtime/Error.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <initializer_list>
 #include <limits>
@@ -220,6 +221,8 @@ xgenmm_status xgenmm::runtime::parseManifest(std::string_view text,
 
   XGENMM_TRY(r.string({"model"}, m.model));
   XGENMM_TRY(r.object({"config"}));
+  if (const JsonValue *pre = root->get("config")->get("preprocessor"))
+    m.configPreprocessor = *pre;
   XGENMM_TRY(r.string({"target", "kind"}, m.targetKind));
   XGENMM_TRY(r.string({"target", "triple"}, m.targetTriple));
   XGENMM_TRY(r.string({"target", "cpu"}, m.targetCpu));
@@ -291,5 +294,53 @@ xgenmm_status xgenmm::runtime::parseManifest(std::string_view text,
   if (m.imageToken == m.imagePlaceholderToken)
     return r.error("special_tokens.image_placeholder",
                    "equals special_tokens.image");
+
+  // "inputs" is optional: artifacts written before it have none.
+  const JsonValue *inputs = root->get("inputs");
+  if (!inputs)
+    return XGENMM_OK;
+  if (!inputs->isObject())
+    return r.error("inputs", std::string("is ") +
+                                 JsonValue::kindName(inputs->kind()) +
+                                 ", expected an object");
+  XGENMM_TRY(r.stringList({"inputs", "tokenizer"}, m.tokenizerFiles));
+  for (size_t i = 0; i < m.tokenizerFiles.size(); ++i) {
+    const std::string &name = m.tokenizerFiles[i];
+    bool known = false;
+    for (const char *file : abi::kTokenizerFiles)
+      known |= name == file;
+    std::string field = "inputs.tokenizer[" + std::to_string(i) + "]";
+    if (!known)
+      return r.error(field, "is \"" + name + "\", not a tokenizer file");
+    for (size_t j = 0; j < i; ++j)
+      if (m.tokenizerFiles[j] == name)
+        return r.error(field, "repeats \"" + name + "\"");
+  }
+  if (!m.tokenizerFiles.empty() &&
+      std::find(m.tokenizerFiles.begin(), m.tokenizerFiles.end(),
+                abi::kTokenizerModelFile) == m.tokenizerFiles.end())
+    return r.error("inputs.tokenizer",
+                   std::string("lists no ") + abi::kTokenizerModelFile);
+  const JsonValue *preprocessor;
+  XGENMM_TRY(r.get({"inputs", "preprocessor"}, preprocessor));
+  if (!preprocessor->isNull()) {
+    if (!preprocessor->isString() ||
+        preprocessor->asString() != abi::kPreprocessorFile)
+      return r.error("inputs.preprocessor",
+                     "is " + preprocessor->serialize() + ", expected null or \"" +
+                         abi::kPreprocessorFile + "\"");
+    m.preprocessorFile = abi::kPreprocessorFile;
+  }
+  std::vector<std::string> names = m.tokenizerFiles;
+  if (!m.preprocessorFile.empty())
+    names.push_back(m.preprocessorFile);
+  for (const std::string &name : names) {
+    Manifest::File file;
+    int64_t size;
+    XGENMM_TRY(r.integer({"files", name.c_str(), "bytes"}, 0, kInt64Max, size));
+    file.bytes = static_cast<uint64_t>(size);
+    XGENMM_TRY(r.hash({"files", name.c_str(), "xxh64"}, file.xxh64));
+    m.inputFiles.emplace_back(name, file);
+  }
   return XGENMM_OK;
 }

@@ -10,11 +10,13 @@
 #ifndef XGENMM_RUNTIME_MANIFEST_H
 #define XGENMM_RUNTIME_MANIFEST_H
 
+#include "frontend/Json.h"
 #include "runtime/xgenmm.h"
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace xgenmm::runtime {
@@ -48,6 +50,17 @@ struct Manifest {
 
   int64_t imageToken = 0, imagePlaceholderToken = 0, endOfChunkToken = 0,
           bosToken = 0, eosToken = 0, padToken = 0;
+
+  /// "inputs": the tokenizer files (empty: no tokenizer) and the
+  /// preprocessor file (empty: none) copied from the checkpoint, with their
+  /// "files" entries. Empty when the manifest predates "inputs".
+  std::vector<std::string> tokenizerFiles;
+  std::string preprocessorFile;
+  std::vector<std::pair<std::string, File>> inputFiles;
+
+  /// "config.preprocessor" as written (null if absent): what images are
+  /// preprocessed with when the artifact has no preprocessor file.
+  JsonValue configPreprocessor;
 };
 
 /// Parses `text`, the content of the file `path` (used in messages).

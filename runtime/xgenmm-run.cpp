@@ -1,11 +1,11 @@
-//===- xgenmm-run.cpp - run a compiled xGen-MM artifact
-//---------------------===//
+//===- xgenmm-run.cpp - run a compiled xGen-MM artifact ------------------===//
 //
-// Loads an artifact, encodes the images of a safetensors file, prefills the
-// prompt ids and generates, printing token ids as they come and a timing
-// line. Text in and out comes with the tokenizer; until then prompts are
-// ids. Exit status: 0 on success, 1 on a runtime error, 2 on a bad command
-// line.
+// Loads an artifact, takes images (files, or preprocessed pixels in a
+// safetensors file) and a prompt (text put in the model's prompt template
+// and tokenized, or token ids), encodes the images, prefills, generates, and
+// streams the text (or the ids) as it comes, then a timing line. Exit
+// status: 0 on success, 1 on a runtime error (bad image, tag count, no
+// tokenizer, ...), 2 on a bad command line.
 //
 //===----------------------------------------------------------------------===//
 
@@ -32,19 +32,35 @@ using namespace xgenmm;
 namespace {
 
 constexpr const char *kUsage =
-    R"(usage: xgenmm-run -m <artifact-dir> --input-ids <ids> [options]
+    R"(usage: xgenmm-run -m <artifact-dir> [--image <file>]... -p <prompt> [options]
+       xgenmm-run -m <artifact-dir> --input-ids <ids> [--pixel-values <file>] [options]
 
   -m, --model <dir>        artifact directory (model.so, weights.bin, manifest.json)
-  --input-ids <a,b,...>    prompt token ids; one <image> id where each image goes
-  --pixel-values <file>    safetensors with the preprocessed images (runtime/README.md)
+  --image <file>           a JPEG or PNG image; repeatable, in the order of the
+                           prompt's <image> tags
+  -p, --prompt <text>      the prompt, with one <image> tag where each image goes;
+                           put in the model's template (instruct models: the chat
+                           template; base models: <image> + placeholders)
+  --system <text>          the instruct template's system prompt (default: the
+                           model cards' "A chat between a curious user and ...")
+  --raw                    pass the prompt to the tokenizer as it is
+  --template <t>           instruct, base or raw (default: the model's kind)
+  --input-ids <a,b,...>    prompt token ids instead of text; one <image> id where
+                           each image goes
+  --pixel-values <file>    safetensors with preprocessed images (runtime/README.md)
+                           instead of --image
   --greedy                 choose the most likely token (the default)
   --temperature <t>        sample at temperature t (0: greedy)
   --top-k <k>              sample among the k most likely tokens (0: all)
   --top-p <p>              sample among the most likely tokens of mass p (1: all)
   --seed <n>               seed of the sampler (default 0)
   --max-tokens <n>         generate at most n tokens (default 256)
-  --stop <id>              stop after this token; repeatable (default: the eos)
+  -t, --threads <n>        threads of the compiled code (default: OMP_NUM_THREADS,
+                           else one per core)
+  --stop <id>              stop after this token; repeatable (default: the eos,
+                           and <|end|> for instruct models)
   --print-ids              print the generated ids on one line at the end
+  --print-prompt-ids       print the prompt's token ids before generating
   --dump-dir <dir>         write vision_tokens.npy and logits.npy there
   -h, --help               print this help
 
@@ -56,9 +72,13 @@ struct Options {
   std::vector<xgenmm_token> inputIds;
   bool haveInputIds = false;
   std::string pixelValues;
+  std::vector<std::string> images;
+  std::optional<std::string> prompt, system;
+  std::optional<xgenmm_prompt_format> format;
+  bool printPromptIds = false;
   bool greedy = false;
   std::optional<float> temperature, topP;
-  std::optional<int32_t> topK, maxTokens;
+  std::optional<int32_t> topK, maxTokens, threads;
   uint64_t seed = 0;
   std::vector<xgenmm_token> stops;
   bool printIds = false;
@@ -142,6 +162,32 @@ Options parseOptions(int argc, char **argv) {
       o.haveInputIds = true;
     } else if (arg == "--pixel-values") {
       o.pixelValues = value();
+    } else if (arg == "--image") {
+      o.images.push_back(value());
+    } else if (arg == "-p" || arg == "--prompt") {
+      o.prompt = value();
+    } else if (arg == "--system") {
+      o.system = value();
+    } else if (arg == "--raw") {
+      flag();
+      if (o.format && *o.format != XGENMM_PROMPT_RAW)
+        usageError("--raw conflicts with --template");
+      o.format = XGENMM_PROMPT_RAW;
+    } else if (arg == "--template") {
+      std::string t = value();
+      xgenmm_prompt_format f = XGENMM_PROMPT_RAW;
+      if (t == "instruct")
+        f = XGENMM_PROMPT_INSTRUCT;
+      else if (t == "base")
+        f = XGENMM_PROMPT_BASE;
+      else if (t != "raw")
+        usageError("--template: '" + t + "' is not instruct, base or raw");
+      if (o.format && *o.format != f)
+        usageError("--template conflicts with --raw or another --template");
+      o.format = f;
+    } else if (arg == "--print-prompt-ids") {
+      flag();
+      o.printPromptIds = true;
     } else if (arg == "--greedy") {
       flag();
       o.greedy = true;
@@ -165,6 +211,8 @@ Options parseOptions(int argc, char **argv) {
     } else if (arg == "--max-tokens") {
       o.maxTokens =
           static_cast<int32_t>(parseInteger(arg, value(), 1, INT32_MAX));
+    } else if (arg == "--threads" || arg == "-t") {
+      o.threads = static_cast<int32_t>(parseInteger(arg, value(), 1, 4096));
     } else if (arg == "--stop") {
       o.stops.push_back(static_cast<xgenmm_token>(
           parseInteger(arg, value(), INT32_MIN, INT32_MAX)));
@@ -179,8 +227,15 @@ Options parseOptions(int argc, char **argv) {
   }
   if (o.model.empty())
     usageError("-m <artifact-dir> is required");
-  if (!o.haveInputIds)
-    usageError("--input-ids is required");
+  if (o.haveInputIds == o.prompt.has_value())
+    usageError("give the prompt as text (-p) or as ids (--input-ids), one of them");
+  if (!o.images.empty() && !o.pixelValues.empty())
+    usageError("--image and --pixel-values exclude each other");
+  if (!o.prompt && (o.system || o.format))
+    usageError("--system, --raw and --template apply to a text prompt (-p)");
+  if (o.system && o.format && *o.format != XGENMM_PROMPT_INSTRUCT)
+    usageError("--system belongs to the instruct template, not to --raw or "
+               "--template base");
   if (o.greedy && (o.temperature || o.topK || o.topP))
     usageError("--greedy conflicts with --temperature, --top-k and --top-p");
   return o;
@@ -266,6 +321,35 @@ bool readImages(const std::string &path, int32_t imageSize,
   return true;
 }
 
+/// An image xgenmm_image_load_file filled, released at the end.
+struct LoadedImage {
+  xgenmm_image image = {};
+  LoadedImage() = default;
+  LoadedImage(const LoadedImage &) = delete;
+  LoadedImage &operator=(const LoadedImage &) = delete;
+  ~LoadedImage() { xgenmm_image_release(&image); }
+};
+
+struct Streamer {
+  xgenmm_detokenizer *detokenizer = nullptr;
+  std::vector<xgenmm_token> stops;
+  std::string error;
+};
+
+int streamText(xgenmm_token token, void *userData) {
+  auto &s = *static_cast<Streamer *>(userData);
+  if (std::find(s.stops.begin(), s.stops.end(), token) != s.stops.end())
+    return 0;
+  const char *text = xgenmm_detokenizer_push(s.detokenizer, token);
+  if (!text) {
+    s.error = xgenmm_last_error();
+    return 1;
+  }
+  std::fputs(text, stdout);
+  std::fflush(stdout);
+  return 0;
+}
+
 int printToken(xgenmm_token token, void *) {
   std::printf("%" PRId32 " ", token);
   std::fflush(stdout);
@@ -287,6 +371,8 @@ int run(const Options &options) {
       xgenmm_load(options.model.c_str()), xgenmm_free);
   if (!model)
     return runtimeError(xgenmm_last_error());
+  if (options.threads && xgenmm_set_threads(model.get(), *options.threads) != XGENMM_OK)
+    return runtimeError(xgenmm_last_error());
   const xgenmm_model_info &info = *xgenmm_model_get_info(model.get());
   std::unique_ptr<xgenmm_session, decltype(&xgenmm_session_free)> session(
       xgenmm_session_new(model.get()), xgenmm_session_free);
@@ -298,6 +384,42 @@ int run(const Options &options) {
   if (!options.pixelValues.empty() &&
       !readImages(options.pixelValues, info.image_size, images, error))
     return runtimeError(error);
+  // Image files: preprocessed by the runtime, released when `loaded` goes.
+  std::vector<LoadedImage> loaded(options.images.size());
+  for (size_t k = 0; k < options.images.size(); ++k) {
+    if (xgenmm_image_load_file(model.get(), options.images[k].c_str(),
+                               &loaded[k].image) != XGENMM_OK)
+      return runtimeError(xgenmm_last_error()); // starts with the path
+    images.emplace_back();
+    images.back().image = loaded[k].image;
+  }
+
+  // The prompt ids: given, or the text in its template, tokenized.
+  std::vector<xgenmm_token> ids = options.inputIds;
+  if (options.prompt) {
+    xgenmm_prompt_format format =
+        options.format.value_or(xgenmm_default_prompt_format(model.get()));
+    const char *system = options.system ? options.system->c_str() : nullptr;
+    const int32_t nImages = static_cast<int32_t>(images.size());
+    int32_t n = 0;
+    xgenmm_status status =
+        xgenmm_tokenize_prompt(model.get(), options.prompt->c_str(), format,
+                               system, nImages, nullptr, 0, &n);
+    if (status != XGENMM_OK && n == 0)
+      return runtimeError(xgenmm_last_error());
+    ids.resize(static_cast<size_t>(n));
+    if (xgenmm_tokenize_prompt(model.get(), options.prompt->c_str(), format,
+                               system, nImages, ids.data(), n,
+                               &n) != XGENMM_OK)
+      return runtimeError(xgenmm_last_error());
+  }
+  if (options.printPromptIds) {
+    std::printf("prompt ids:");
+    for (xgenmm_token id : ids)
+      std::printf(" %" PRId32, id);
+    std::printf("\n");
+    std::fflush(stdout);
+  }
   std::vector<std::vector<float>> tokens(images.size());
   std::vector<xgenmm_vision_tokens> vision(images.size());
   for (size_t k = 0; k < images.size(); ++k) {
@@ -310,8 +432,8 @@ int run(const Options &options) {
     vision[k] = {tokens[k].data(), n};
   }
 
-  if (xgenmm_prefill(session.get(), options.inputIds.data(),
-                     static_cast<int32_t>(options.inputIds.size()),
+  if (xgenmm_prefill(session.get(), ids.data(),
+                     static_cast<int32_t>(ids.size()),
                      vision.data(),
                      static_cast<int32_t>(vision.size())) != XGENMM_OK)
     return runtimeError(xgenmm_last_error());
@@ -344,7 +466,23 @@ int run(const Options &options) {
     params.stop_tokens = options.stops.data();
     params.n_stop_tokens = static_cast<int32_t>(options.stops.size());
   }
-  params.on_token = printToken;
+  // Text prompts stream text (the stop token itself is not printed); id
+  // prompts stream ids.
+  std::unique_ptr<xgenmm_detokenizer, decltype(&xgenmm_detokenizer_free)>
+      detokenizer(nullptr, xgenmm_detokenizer_free);
+  Streamer streamer;
+  if (options.prompt) {
+    detokenizer.reset(xgenmm_detokenizer_new(model.get(), 1));
+    if (!detokenizer)
+      return runtimeError(xgenmm_last_error());
+    streamer.detokenizer = detokenizer.get();
+    streamer.stops.assign(params.stop_tokens,
+                          params.stop_tokens + params.n_stop_tokens);
+    params.on_token = streamText;
+    params.user_data = &streamer;
+  } else {
+    params.on_token = printToken;
+  }
   // The context bounds the tokens as much as --max-tokens does.
   const int32_t room = info.n_ctx - xgenmm_session_position(session.get()) + 1;
   std::vector<xgenmm_token> generated(
@@ -352,6 +490,10 @@ int run(const Options &options) {
   int32_t nGenerated = 0;
   xgenmm_status status =
       xgenmm_generate(session.get(), &params, generated.data(), &nGenerated);
+  if (status == XGENMM_OK && !streamer.error.empty())
+    return runtimeError(streamer.error);
+  if (detokenizer)
+    std::fputs(xgenmm_detokenizer_finish(detokenizer.get()), stdout);
   std::printf("\n");
   std::fflush(stdout);
   if (status != XGENMM_OK)

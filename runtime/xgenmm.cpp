@@ -10,16 +10,25 @@
 #include "runtime/Artifact.h"
 #include "runtime/Error.h"
 #include "runtime/Sampler.h"
+#include "runtime/image/AnyresPreprocess.h"
+#include "runtime/image/ImageDecoder.h"
+#include "runtime/tokenizer/StreamDecoder.h"
+#include "runtime/tokenizer/Template.h"
+#include "runtime/tokenizer/Tokenizer.h"
 
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include <fcntl.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 using namespace xgenmm;
 using namespace xgenmm::runtime;
@@ -27,6 +36,11 @@ using namespace xgenmm::runtime;
 struct xgenmm_model {
   std::unique_ptr<Artifact> artifact;
   xgenmm_model_info info;
+  std::unique_ptr<Tokenizer> tokenizer;    // null: the artifact has none
+  image::PreprocessConfig preprocess;
+  bool havePreprocess = false;
+  std::string preprocessSource;            // the file or manifest field
+  std::vector<xgenmm_token> defaultStops;  // eos (+ <|end|>)
 };
 
 namespace {
@@ -135,6 +149,111 @@ struct xgenmm_session {
 // Model
 //===----------------------------------------------------------------------===//
 
+namespace {
+
+/// The image processor: the artifact's preprocessor_config.json, else the
+/// manifest's config.preprocessor (artifacts compiled before "inputs"),
+/// checked against the compiled encoder.
+xgenmm_status loadPreprocessor(xgenmm_model &model) {
+  const Manifest &m = model.artifact->manifest();
+  const std::string dir = model.artifact->directory();
+  std::string error;
+  bool ok;
+  if (!m.preprocessorFile.empty()) {
+    model.preprocessSource = dir + "/" + m.preprocessorFile;
+    ok = image::loadPreprocessConfig(model.preprocessSource, model.preprocess,
+                                     error);
+  } else if (!m.configPreprocessor.isNull()) {
+    model.preprocessSource =
+        dir + "/" + abi::kManifestFile + " 'config.preprocessor'";
+    ok = image::parsePreprocessConfig(m.configPreprocessor,
+                                      model.preprocessSource, model.preprocess,
+                                      error);
+  } else {
+    return XGENMM_OK; // images go in preprocessed only
+  }
+  if (!ok)
+    return fail(XGENMM_ERROR_BAD_ARTIFACT, error);
+  const image::PreprocessConfig &c = model.preprocess;
+  auto bad = [&](const std::string &problem) {
+    return fail(XGENMM_ERROR_BAD_ARTIFACT,
+                model.preprocessSource + ": " + problem +
+                    " (the model.so of this artifact was compiled otherwise)");
+  };
+  if (c.imageSize != m.imageSize)
+    return bad("size is " + std::to_string(c.imageSize) +
+               ", but encode_image.image_size is " +
+               std::to_string(m.imageSize));
+  if (c.grids.empty() == m.anyres)
+    return bad(c.grids.empty() ? "has no grids, but encode_image.anyres is true"
+                               : "has grids, but encode_image.anyres is false");
+  for (const image::Size2D &g : c.grids) {
+    int64_t views = 1 + int64_t(g[0] / c.imageSize) * (g[1] / c.imageSize);
+    if (views > m.maxViews)
+      return bad("grid [" + std::to_string(g[0]) + ", " + std::to_string(g[1]) +
+                 "] makes " + std::to_string(views) +
+                 " views, more than encode_image.max_views " +
+                 std::to_string(m.maxViews));
+  }
+  model.havePreprocess = true;
+  return XGENMM_OK;
+}
+
+/// The tokenizer files, checked against the manifest's token ids.
+xgenmm_status loadTokenizer(xgenmm_model &model) {
+  const Manifest &m = model.artifact->manifest();
+  if (m.tokenizerFiles.empty())
+    return XGENMM_OK;
+  const std::string dir = model.artifact->directory();
+  XGENMM_TRY(Tokenizer::load(dir, model.tokenizer));
+  const Tokenizer &tok = *model.tokenizer;
+  auto check = [&](const char *token, xgenmm_token id, const char *field,
+                   int64_t expected) {
+    if (id == expected)
+      return XGENMM_OK;
+    return fail(XGENMM_ERROR_BAD_ARTIFACT,
+                dir + ": the tokenizer numbers " + token + " " +
+                    std::to_string(id) + ", but " + abi::kManifestFile +
+                    " 'special_tokens." + field + "' is " +
+                    std::to_string(expected) +
+                    " (tokenizer files from another checkpoint?)");
+  };
+  XGENMM_TRY(check("<image>", tok.imageTokenId(), "image", m.imageToken));
+  XGENMM_TRY(check("<image placeholder>", tok.imagePlaceholderTokenId(),
+                   "image_placeholder", m.imagePlaceholderToken));
+  XGENMM_TRY(check("<|endofchunk|>", tok.endOfChunkTokenId(), "endofchunk",
+                   m.endOfChunkToken));
+  if (tok.size() > m.vocabLogits)
+    return fail(XGENMM_ERROR_BAD_ARTIFACT,
+                dir + ": the tokenizer has " + std::to_string(tok.size()) +
+                    " tokens, more than the model's " +
+                    std::to_string(m.vocabLogits) + " logits ('vocab.logits')");
+  model.info.has_tokenizer = 1;
+  model.info.token_end = tok.instructStopTokenId();
+  return XGENMM_OK;
+}
+
+xgenmm_status loadInputs(xgenmm_model &model) {
+  XGENMM_TRY(loadPreprocessor(model));
+  XGENMM_TRY(loadTokenizer(model));
+  model.defaultStops = {model.info.token_eos};
+  if (model.info.anyres && model.info.token_end >= 0 &&
+      model.info.token_end != model.info.token_eos)
+    model.defaultStops.push_back(model.info.token_end);
+  return XGENMM_OK;
+}
+
+xgenmm_status noTokenizer(const xgenmm_model &model, const char *function) {
+  return fail(XGENMM_ERROR_UNSUPPORTED,
+              std::string(function) + ": the artifact " +
+                  model.artifact->directory() +
+                  " has no tokenizer (its checkpoint had no tokenizer.model "
+                  "when xgenmm-compile ran): give the prompt as token ids, "
+                  "or recompile from a checkpoint with its tokenizer files");
+}
+
+} // namespace
+
 extern "C" xgenmm_model *xgenmm_load(const char *artifactDir) {
   if (!artifactDir) {
     nullArgument("xgenmm_load", "artifact_dir");
@@ -164,8 +283,13 @@ extern "C" xgenmm_model *xgenmm_load(const char *artifactDir) {
       static_cast<xgenmm_token>(m.eosToken),
       static_cast<xgenmm_token>(m.padToken),
   };
+  model->info.has_tokenizer = 0;
+  model->info.token_end = -1;
   model->artifact = std::move(artifact);
-  return model;
+  std::unique_ptr<xgenmm_model> owner(model);
+  if (loadInputs(*owner) != XGENMM_OK)
+    return nullptr;
+  return owner.release();
 }
 
 extern "C" void xgenmm_free(xgenmm_model *model) { delete model; }
@@ -173,6 +297,20 @@ extern "C" void xgenmm_free(xgenmm_model *model) { delete model; }
 extern "C" const xgenmm_model_info *
 xgenmm_model_get_info(const xgenmm_model *model) {
   return model ? &model->info : nullptr;
+}
+
+extern "C" xgenmm_status xgenmm_set_threads(xgenmm_model *model, int n_threads) {
+  if (!model)
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT, "xgenmm_set_threads: model is NULL");
+  if (n_threads < 1)
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                "xgenmm_set_threads: n_threads must be at least 1, got " +
+                    std::to_string(n_threads));
+  if (!model->artifact->setThreads(n_threads))
+    return fail(XGENMM_ERROR_UNSUPPORTED,
+                model->artifact->directory() +
+                    ": the artifact has no thread control (no parallel loops)");
+  return XGENMM_OK;
 }
 
 //===----------------------------------------------------------------------===//
@@ -292,6 +430,266 @@ extern "C" xgenmm_status xgenmm_encode_image(xgenmm_session *session,
   return XGENMM_OK;
 }
 
+namespace {
+
+/// Preprocesses `rgb` into a runtime-allocated xgenmm_image.
+xgenmm_status preprocessInto(const xgenmm_model &model, const char *fn,
+                             const std::string &name,
+                             const image::RgbImage &rgb, xgenmm_image &out) {
+  if (!model.havePreprocess)
+    return fail(XGENMM_ERROR_UNSUPPORTED,
+                std::string(fn) + ": the artifact " +
+                    model.artifact->directory() +
+                    " has no image preprocessor configuration "
+                    "(preprocessor_config.json): give preprocessed pixels");
+  image::Preprocessed p;
+  std::string error;
+  if (!image::preprocessAnyres(rgb, model.preprocess, p, error))
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": " + name + ": " + error);
+  auto *pixels =
+      static_cast<float *>(std::malloc(p.pixels.size() * sizeof(float)));
+  if (!pixels)
+    return fail(XGENMM_ERROR_OUT_OF_MEMORY,
+                std::string(fn) + ": " + name + ": cannot allocate " +
+                    std::to_string(p.pixels.size() * sizeof(float)) +
+                    " bytes of pixels");
+  std::memcpy(pixels, p.pixels.data(), p.pixels.size() * sizeof(float));
+  out = xgenmm_image{pixels, p.views, p.gridRows, p.gridCols, p.width,
+                     p.height};
+  return XGENMM_OK;
+}
+
+} // namespace
+
+extern "C" xgenmm_status xgenmm_image_load_file(const xgenmm_model *model,
+                                                const char *path,
+                                                xgenmm_image *image) {
+  const char *fn = "xgenmm_image_load_file";
+  if (image)
+    *image = xgenmm_image{};
+  if (!model)
+    return nullArgument(fn, "model");
+  if (!path)
+    return nullArgument(fn, "path");
+  if (!image)
+    return nullArgument(fn, "image");
+  // Unreadable is an I/O error; unreadable as an image is bad input.
+  int fd = ::open(path, O_RDONLY);
+  if (fd < 0)
+    return fail(XGENMM_ERROR_IO, std::string(path) + ": cannot open: " +
+                                     std::strerror(errno));
+  struct stat st;
+  bool regular = ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
+  ::close(fd);
+  if (!regular)
+    return fail(XGENMM_ERROR_IO, std::string(path) + ": not a regular file");
+  image::RgbImage rgb;
+  std::string error;
+  if (!image::decodeImageFile(path, rgb, error))
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT, error);
+  return preprocessInto(*model, fn, path, rgb, *image);
+}
+
+extern "C" xgenmm_status xgenmm_image_load_rgb(const xgenmm_model *model,
+                                               const uint8_t *rgb,
+                                               int32_t width, int32_t height,
+                                               size_t stride,
+                                               xgenmm_image *image) {
+  const char *fn = "xgenmm_image_load_rgb";
+  if (image)
+    *image = xgenmm_image{};
+  if (!model)
+    return nullArgument(fn, "model");
+  if (!rgb)
+    return nullArgument(fn, "rgb");
+  if (!image)
+    return nullArgument(fn, "image");
+  std::string error;
+  if (width < 0 || height < 0 ||
+      !image::checkImageDimensions(uint64_t(width < 0 ? 0 : width),
+                                   uint64_t(height < 0 ? 0 : height), error))
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": a " + std::to_string(width) + "x" +
+                    std::to_string(height) + " image: " +
+                    (error.empty() ? "negative size" : error));
+  const size_t row = size_t(width) * 3;
+  if (stride == 0)
+    stride = row;
+  if (stride < row)
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": stride " + std::to_string(stride) +
+                    " is less than 3 x width = " + std::to_string(row));
+  image::RgbImage copy = image::RgbImage::black(width, height);
+  for (int32_t y = 0; y < height; ++y)
+    std::memcpy(copy.row(y), rgb + size_t(y) * stride, row);
+  return preprocessInto(*model, fn, "the RGB image", copy, *image);
+}
+
+extern "C" void xgenmm_image_release(xgenmm_image *image) {
+  if (!image)
+    return;
+  std::free(const_cast<float *>(image->pixels));
+  *image = xgenmm_image{};
+}
+
+//===----------------------------------------------------------------------===//
+// Text
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+xgenmm_status copyIds(const char *fn, const std::vector<xgenmm_token> &ids,
+                      xgenmm_token *out, int32_t capacity, int32_t *nIds) {
+  *nIds = static_cast<int32_t>(ids.size());
+  if (capacity < 0 || (capacity > 0 && !out))
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": capacity is " + std::to_string(capacity) +
+                    (out ? "" : " with ids NULL"));
+  if (ids.size() > static_cast<size_t>(capacity))
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": the text is " +
+                    std::to_string(ids.size()) + " tokens, but ids holds " +
+                    std::to_string(capacity));
+  std::copy(ids.begin(), ids.end(), out);
+  return XGENMM_OK;
+}
+
+} // namespace
+
+extern "C" xgenmm_prompt_format
+xgenmm_default_prompt_format(const xgenmm_model *model) {
+  return model && !model->info.anyres ? XGENMM_PROMPT_BASE
+                                      : XGENMM_PROMPT_INSTRUCT;
+}
+
+extern "C" xgenmm_status xgenmm_tokenize(const xgenmm_model *model,
+                                         const char *text, xgenmm_token *ids,
+                                         int32_t capacity, int32_t *nIds) {
+  const char *fn = "xgenmm_tokenize";
+  if (!model)
+    return nullArgument(fn, "model");
+  if (!text)
+    return nullArgument(fn, "text");
+  if (!nIds)
+    return nullArgument(fn, "n_ids");
+  *nIds = 0;
+  if (!model->tokenizer)
+    return noTokenizer(*model, fn);
+  std::vector<xgenmm_token> out;
+  if (model->tokenizer->encode(text, out) != XGENMM_OK)
+    return fail(xgenmm_last_status(),
+                std::string(fn) + ": " + xgenmm_last_error());
+  return copyIds(fn, out, ids, capacity, nIds);
+}
+
+extern "C" xgenmm_status
+xgenmm_tokenize_prompt(const xgenmm_model *model, const char *text,
+                       xgenmm_prompt_format format, const char *systemPrompt,
+                       int32_t nImages, xgenmm_token *ids, int32_t capacity,
+                       int32_t *nIds) {
+  const char *fn = "xgenmm_tokenize_prompt";
+  if (!model)
+    return nullArgument(fn, "model");
+  if (!text)
+    return nullArgument(fn, "text");
+  if (!nIds)
+    return nullArgument(fn, "n_ids");
+  *nIds = 0;
+  if (!model->tokenizer)
+    return noTokenizer(*model, fn);
+  if (nImages < 0)
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": n_images is " + std::to_string(nImages));
+  if (checkImageTags(text, nImages) != XGENMM_OK)
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": " + xgenmm_last_error());
+  if (systemPrompt && format != XGENMM_PROMPT_INSTRUCT)
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) +
+                    ": a system prompt is only part of the instruct form");
+  std::string prompt;
+  switch (format) {
+  case XGENMM_PROMPT_INSTRUCT:
+    prompt = formatInstructPrompt(
+        text, systemPrompt ? std::string_view(systemPrompt)
+                           : kInstructSystemPrompt);
+    break;
+  case XGENMM_PROMPT_BASE: {
+    // Each tag in place, as the base demo writes it in front of each text.
+    std::string block;
+    XGENMM_TRY(formatBaseImage(model->info.tokens_per_view, block));
+    std::string_view rest(text);
+    for (size_t at; (at = rest.find(kImageToken)) != std::string_view::npos;) {
+      prompt.append(rest.substr(0, at));
+      prompt += block;
+      rest.remove_prefix(at + kImageToken.size());
+    }
+    prompt.append(rest);
+    break;
+  }
+  case XGENMM_PROMPT_RAW:
+    prompt = text;
+    break;
+  default:
+    return fail(XGENMM_ERROR_INVALID_ARGUMENT,
+                std::string(fn) + ": unknown prompt format " +
+                    std::to_string(static_cast<int>(format)));
+  }
+  std::vector<xgenmm_token> out;
+  if (model->tokenizer->encode(prompt, out) != XGENMM_OK)
+    return fail(xgenmm_last_status(),
+                std::string(fn) + ": " + xgenmm_last_error());
+  return copyIds(fn, out, ids, capacity, nIds);
+}
+
+struct xgenmm_detokenizer {
+  xgenmm_detokenizer(const Tokenizer &tokenizer, bool skip)
+      : decoder(tokenizer, skip) {}
+  StreamDecoder decoder;
+  std::string text;
+};
+
+extern "C" xgenmm_detokenizer *
+xgenmm_detokenizer_new(const xgenmm_model *model, int32_t skipSpecialTokens) {
+  const char *fn = "xgenmm_detokenizer_new";
+  if (!model) {
+    nullArgument(fn, "model");
+    return nullptr;
+  }
+  if (!model->tokenizer) {
+    noTokenizer(*model, fn);
+    return nullptr;
+  }
+  return new xgenmm_detokenizer(*model->tokenizer, skipSpecialTokens != 0);
+}
+
+extern "C" void xgenmm_detokenizer_free(xgenmm_detokenizer *detokenizer) {
+  delete detokenizer;
+}
+
+extern "C" const char *xgenmm_detokenizer_push(xgenmm_detokenizer *d,
+                                               xgenmm_token token) {
+  if (!d) {
+    nullArgument("xgenmm_detokenizer_push", "detokenizer");
+    return nullptr;
+  }
+  d->text.clear();
+  if (d->decoder.push(token, d->text) != XGENMM_OK)
+    return nullptr;
+  return d->text.c_str();
+}
+
+extern "C" const char *xgenmm_detokenizer_finish(xgenmm_detokenizer *d) {
+  if (!d) {
+    nullArgument("xgenmm_detokenizer_finish", "detokenizer");
+    return nullptr;
+  }
+  d->text.clear();
+  d->decoder.finish(d->text);
+  return d->text.c_str();
+}
+
 //===----------------------------------------------------------------------===//
 // Prefill and decode
 //===----------------------------------------------------------------------===//
@@ -375,12 +773,7 @@ extern "C" xgenmm_status xgenmm_prefill(xgenmm_session *session,
   }
 
   const int64_t count = static_cast<int64_t>(expanded.size());
-  if (count > m.prefillMaxTokens)
-    return invalid("the prompt is " + std::to_string(count) +
-                   " tokens after image expansion, more than the " +
-                   std::to_string(m.prefillMaxTokens) +
-                   " one prefill takes (prefill.max_tokens): split it over "
-                   "several calls");
+  // The context first: a prompt that cannot fit is told so, not to split.
   if (session->position + count > m.kvCapacity)
     return fail(XGENMM_ERROR_CONTEXT_FULL,
                 std::string(fn) + ": position " +
@@ -388,6 +781,12 @@ extern "C" xgenmm_status xgenmm_prefill(xgenmm_session *session,
                     std::to_string(count) +
                     " tokens (after image expansion) exceeds the context of " +
                     std::to_string(m.kvCapacity) + " (kv_cache.capacity)");
+  if (count > m.prefillMaxTokens)
+    return invalid("the prompt is " + std::to_string(count) +
+                   " tokens after image expansion, more than the " +
+                   std::to_string(m.prefillMaxTokens) +
+                   " one prefill takes (prefill.max_tokens): split it over "
+                   "several calls");
 
   abi::MemRef<int8_t, 1> w = session->weights();
   abi::MemRef<int32_t, 1> idRef = abi::contiguous(expanded.data(), {count});
@@ -433,8 +832,8 @@ xgenmm_generate_default_params(const xgenmm_model *model) {
                      /*seed=*/0};
   params.max_new_tokens = 256;
   if (model) {
-    params.stop_tokens = &model->info.token_eos;
-    params.n_stop_tokens = 1;
+    params.stop_tokens = model->defaultStops.data();
+    params.n_stop_tokens = static_cast<int32_t>(model->defaultStops.size());
   }
   return params;
 }

@@ -119,10 +119,21 @@ typedef struct xgenmm_model_info {
   xgenmm_token token_bos;
   xgenmm_token token_eos;
   xgenmm_token token_pad;
+  int32_t has_tokenizer;    /* 1: the artifact carries the checkpoint's
+                               tokenizer (text prompts and text out) */
+  xgenmm_token token_end;   /* <|end|>, where the instruct models stop, as
+                               the tokenizer files number it; -1 without */
 } xgenmm_model_info;
 
 /* Valid as long as the model; NULL if `model` is NULL. */
 const xgenmm_model_info *xgenmm_model_get_info(const xgenmm_model *model);
+
+/* Threads of the compiled code's parallel loops (all sessions of `model`;
+ * default: the OpenMP runtime's, i.e. OMP_NUM_THREADS or one per core).
+ * XGENMM_ERROR_INVALID_ARGUMENT for n_threads < 1;
+ * XGENMM_ERROR_UNSUPPORTED when the artifact has no thread control (its
+ * code has no parallel loops, e.g. a GPU artifact). */
+xgenmm_status xgenmm_set_threads(xgenmm_model *model, int n_threads);
 
 /*===----------------------------- Session ------------------------------===*/
 
@@ -191,6 +202,108 @@ xgenmm_status xgenmm_decode(xgenmm_session *session, xgenmm_token id);
  * one (and after a reset). Valid until the next call on the session. */
 const float *xgenmm_logits(const xgenmm_session *session);
 
+/*===---------------------- Image files and text ------------------------===*/
+
+/* Preprocesses the JPEG or PNG file at `path` as the checkpoint's image
+ * processor does (the artifact's preprocessor_config.json, else the
+ * manifest's config.preprocessor; model-spec.md section 4): decoded to RGB
+ * as Pillow's Image.open(f).convert('RGB') (no EXIF rotation), the
+ * any-resolution grid chosen, resized with Pillow's bicubic filter (the
+ * pass order of Pillow <= 12, which the released processor ran on), padded
+ * with black, cut into views, the squashed global view first, normalized.
+ * Images of more than 89,478,485 pixels are refused from their header.
+ * On success `image` describes the views in memory the runtime allocated:
+ * pass it to xgenmm_encode_image, then release it with xgenmm_image_release.
+ * On failure `image` is zeroed: XGENMM_ERROR_IO if the file cannot be read,
+ * XGENMM_ERROR_INVALID_ARGUMENT if it is no valid JPEG or PNG, empty or too
+ * large; the message starts with the path. */
+xgenmm_status xgenmm_image_load_file(const xgenmm_model *model,
+                                     const char *path, xgenmm_image *image);
+
+/* The same for an image already decoded: `rgb` holds `height` rows of
+ * `width` pixels of 3 bytes (R, G, B), rows `stride` bytes apart (0 means
+ * 3 * width). */
+xgenmm_status xgenmm_image_load_rgb(const xgenmm_model *model,
+                                    const uint8_t *rgb, int32_t width,
+                                    int32_t height, size_t stride,
+                                    xgenmm_image *image);
+
+/* Frees the pixels of an image filled by xgenmm_image_load_file or
+ * xgenmm_image_load_rgb and zeroes it. NULL or a zeroed image: no-op. Never
+ * pass an image whose pixels the caller owns. */
+void xgenmm_image_release(xgenmm_image *image);
+
+/* The functions below need the artifact's tokenizer: without one (the
+ * checkpoint had no tokenizer.model) they fail with XGENMM_ERROR_UNSUPPORTED
+ * and a message saying so; prompts then go in as ids (xgenmm_prefill). */
+
+/* Prompt forms (model-spec.md sections 1 and 5.3). Every form takes text
+ * holding one `<image>` tag per image, where the image goes, in order. */
+typedef enum xgenmm_prompt_format {
+  /* The instruct models' chat template:
+   * <|system|>\n{system}<|end|>\n<|user|>\n{text}<|end|>\n<|assistant|>\n */
+  XGENMM_PROMPT_INSTRUCT = 0,
+  /* The base model's form: each <image> becomes <image> followed by
+   * tokens_per_view - 1 <image placeholder>; in-context examples are
+   * written out as "<image>{instruction}{answer}<|endofchunk|>". */
+  XGENMM_PROMPT_BASE = 1,
+  /* The text as it is. */
+  XGENMM_PROMPT_RAW = 2,
+} xgenmm_prompt_format;
+
+/* What the released model of this kind expects: INSTRUCT for
+ * any-resolution (instruct) models, BASE for base-mode ones. */
+xgenmm_prompt_format xgenmm_default_prompt_format(const xgenmm_model *model);
+
+/* The token ids of UTF-8 `text` as Hugging Face's slow LlamaTokenizer
+ * (legacy=False) with the xGen-MM tokens added gives them: special and added
+ * tokens written in the text are recognized, no BOS or EOS is added. Writes
+ * up to `capacity` ids to `ids` (may be NULL if capacity is 0) and their
+ * number to `n_ids`; XGENMM_ERROR_INVALID_ARGUMENT (n_ids still set) if
+ * they do not fit, or if `text` is not valid UTF-8. */
+xgenmm_status xgenmm_tokenize(const xgenmm_model *model, const char *text,
+                              xgenmm_token *ids, int32_t capacity,
+                              int32_t *n_ids);
+
+/* `text` put in the prompt form `format`, then tokenized as
+ * xgenmm_tokenize does. `text` must hold exactly `n_images` <image> tags
+ * (XGENMM_ERROR_INVALID_ARGUMENT otherwise, naming both counts); the ids
+ * then hold one <image> id per image (the base form: each followed by its
+ * placeholders), which xgenmm_prefill expands into the images' vision
+ * tokens. `system_prompt`: the instruct form's system prompt, NULL for the
+ * model cards' ("A chat between a curious user and an artificial
+ * intelligence assistant. ..."); must be NULL for the other forms. */
+xgenmm_status xgenmm_tokenize_prompt(const xgenmm_model *model,
+                                     const char *text,
+                                     xgenmm_prompt_format format,
+                                     const char *system_prompt,
+                                     int32_t n_images, xgenmm_token *ids,
+                                     int32_t capacity, int32_t *n_ids);
+
+/* Turns generated ids into text as they come: what it has handed out after
+ * each call, plus xgenmm_detokenizer_finish, is exactly the Hugging Face
+ * tokenizer's decode of the ids pushed so far, and every piece is complete
+ * UTF-8 (bytes of a character cut between ids are held back). One sequence
+ * at a time; the model must outlive it. */
+typedef struct xgenmm_detokenizer xgenmm_detokenizer;
+
+/* skip_special_tokens: as decode(..., skip_special_tokens=True), dropping
+ * <s>, <|endoftext|>, <pad>, <unk> and the image tokens (not <|end|>). NULL
+ * on failure (no tokenizer). */
+xgenmm_detokenizer *xgenmm_detokenizer_new(const xgenmm_model *model,
+                                           int32_t skip_special_tokens);
+void xgenmm_detokenizer_free(xgenmm_detokenizer *detokenizer);
+
+/* Adds `token`; returns the text that is now final (maybe ""), valid until
+ * the next call on this detokenizer. NULL for an id outside the tokenizer
+ * (the detokenizer is unchanged). */
+const char *xgenmm_detokenizer_push(xgenmm_detokenizer *detokenizer,
+                                    xgenmm_token token);
+
+/* Ends the sequence: returns what was held back (a cut character becomes
+ * U+FFFD), then starts a new sequence. */
+const char *xgenmm_detokenizer_finish(xgenmm_detokenizer *detokenizer);
+
 /*===---------------------------- Generation ----------------------------===*/
 
 /* How the next token is chosen from the logits l:
@@ -223,7 +336,8 @@ typedef struct xgenmm_generate_params {
   void *user_data;                /* passed to on_token */
 } xgenmm_generate_params;
 
-/* Greedy, at most 256 new tokens, stopping at the model's eos (the array
+/* Greedy, at most 256 new tokens, stopping at the model's eos and, for
+ * instruct (any-resolution) models with a tokenizer, at <|end|> (the array
  * belongs to the model), no callback. */
 xgenmm_generate_params
 xgenmm_generate_default_params(const xgenmm_model *model);

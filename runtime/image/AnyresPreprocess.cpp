@@ -102,12 +102,19 @@ bool loadPreprocessConfig(const std::string &path, PreprocessConfig &config,
     error = path + ": invalid JSON: " + problem;
     return false;
   }
+  return parsePreprocessConfig(*json, path, config, error);
+}
+
+bool parsePreprocessConfig(const JsonValue &value, const std::string &name,
+                           PreprocessConfig &config, std::string &error) {
+  const JsonValue *json = &value;
+  std::string problem;
   if (!json->isObject()) {
-    error = path + ": not a JSON object";
+    error = name + ": not a JSON object";
     return false;
   }
   auto fail = [&](const std::string &message) {
-    error = path + ": " + message;
+    error = name + ": " + message;
     return false;
   };
   PreprocessConfig result;

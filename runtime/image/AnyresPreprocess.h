@@ -27,6 +27,10 @@
 #include <string>
 #include <vector>
 
+namespace xgenmm {
+class JsonValue;
+} // namespace xgenmm
+
 namespace xgenmm::image {
 
 /// (width, height) in pixels, the order of preprocessor_config.json "grids"
@@ -41,8 +45,9 @@ struct PreprocessConfig {
   std::vector<Size2D> grids;
   std::array<float, 3> mean = {0.5f, 0.5f, 0.5f};
   std::array<float, 3> stdDev = {0.5f, 0.5f, 0.5f};
-  /// Which Pillow's resize to reproduce (not in the JSON file).
-  PassOrder passOrder = PassOrder::Pillow13;
+  /// Which Pillow's resize to reproduce (not in the JSON file); the
+  /// released processor's, Pillow <= 12, by default.
+  PassOrder passOrder = PassOrder::HorizontalFirst;
 };
 
 /// Checks a config: imageSize >= 1, every grid a positive multiple of
@@ -58,6 +63,12 @@ bool validatePreprocessConfig(const PreprocessConfig &config,
 /// with `path` and naming the field.
 bool loadPreprocessConfig(const std::string &path, PreprocessConfig &config,
                           std::string &error);
+
+/// loadPreprocessConfig on parsed JSON (a preprocessor_config.json, or the
+/// "config.preprocessor" object of an artifact's manifest); `name` starts
+/// the error message.
+bool parsePreprocessConfig(const JsonValue &json, const std::string &name,
+                           PreprocessConfig &config, std::string &error);
 
 /// select_best_resolution (model-spec 4.2): the grid that keeps the most
 /// original pixels, min(int(W0 s) * int(H0 s), W0 H0) with

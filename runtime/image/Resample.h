@@ -26,7 +26,10 @@
 
 namespace xgenmm::image {
 
-/// The order of the two passes, as each Pillow release chooses it.
+/// The order of the two passes, as each Pillow release chooses it. The
+/// runtime reproduces the released processor, which ran on Pillow 10.x:
+/// HorizontalFirst is the default (docs/decisions.md, "Image resize pass
+/// order").
 enum class PassOrder {
   /// Pillow >= 13.0: the vertical pass first when the height shrinks by more
   /// than twice as many pixels as the width (H0 - h > 0 and
@@ -40,7 +43,8 @@ enum class PassOrder {
 /// Resizes `in` to `width` x `height` (both >= 1) into `out`. False with
 /// `error` when a size is not positive or `in` is empty.
 bool resizeBicubic(const RgbImage &in, int width, int height, RgbImage &out,
-                   std::string &error, PassOrder order = PassOrder::Pillow13);
+                   std::string &error,
+                   PassOrder order = PassOrder::HorizontalFirst);
 
 } // namespace xgenmm::image
 

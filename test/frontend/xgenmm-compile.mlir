@@ -8,6 +8,7 @@
 // STAGES-NEXT: import {{.*}} ms  weights from {{/.*}}/test/fixtures/tiny_fp32_single
 // STAGES-NEXT: lower to LLVM dialect {{.*}} ms
 // STAGES-NEXT: write weights.bin {{.*}} ms {{.*}} f32
+// STAGES-NEXT: copy tokenizer and preprocessor files {{.*}} ms  no tokenizer.model: the artifact takes ids only
 // STAGES-NEXT: LLVM IR, optimise, object {{.*}} ms  cpu
 // STAGES-NEXT: link model.so {{.*}} ms
 // STAGES-NEXT: manifest.json {{.*}} ms

@@ -54,6 +54,8 @@ class Fixture:
     # Added to lm_head.additional_fc.bias so that greedy decoding emits ids >= itl, which must
     # then be embedded from the additional table on the next step (spec §1, §5.1).
     additional_fc_bias_offset: float = 0.0
+    # Multiplies lm_head.weight and additional_fc.weight (wider greedy margins).
+    lm_head_scale: float = 1.0
 
 
 # Three configurations that differ in every dimension (see README for the table).
@@ -158,6 +160,8 @@ def fixture_tensor(fx: Fixture, name: str, shape: tuple[int, ...]) -> torch.Tens
     t = init_tensor(fx.seed, name, shape)
     if name.endswith("lm_head.additional_fc.bias"):
         t += fx.additional_fc_bias_offset
+    if fx.lm_head_scale != 1.0 and name.endswith(("lm_head.weight", "additional_fc.weight")):
+        t *= fx.lm_head_scale
     return t
 
 
@@ -490,6 +494,201 @@ def build_fixture(fx: Fixture, out_root: str, fp64_check: bool = True) -> None:
           f"min margin {min(info['margins']):.4f}, {time.time() - t0:.1f}s")
 
 
+# --------------------------------------------------------------------------------------------
+# The text fixture: a checkpoint with a tokenizer, image files and prompts (issue 5)
+# --------------------------------------------------------------------------------------------
+
+TEXT_FIXTURE = Fixture(
+    name="tiny_text_fp32",
+    seed=5014,  # among 5005..5016 x lm_head_scale 3, 5: min greedy margin >= 0.09, one case stops early
+    cfg=ModelCfg(
+        # grid 28//7 = 4: 16 SigLIP tokens per view, 4 latents per view
+        vision=VisionCfg(hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                         num_attention_heads=2, image_size=28, patch_size=7),
+        resampler=ResamplerCfg(depth=1, heads=2, dim_head=8, num_latents=4, ff_mult=2),
+        # 640 SentencePiece pieces, the Phi-3 tokens at 640-651 (like 32000-32011),
+        # initial_tokenizer_len 652 (like 32012), 656 embedding rows (like 32064)
+        text=TextCfg(vocab_size=656, hidden_size=64, intermediate_size=96, num_hidden_layers=2,
+                     num_attention_heads=4, num_key_value_heads=2, initial_tokenizer_len=652,
+                     bos_token_id=1, eos_token_id=640, pad_token_id=640),
+    ),
+    dtype=torch.float32,
+    n_shards=1,
+    image_sizes=((17, 300), (640, 480)),  # unused: the images are listed in TEXT_IMAGES
+    text_config_torch_dtype="float32",
+    note="fp32, one file, with a trained 640-piece SentencePiece tokenizer in the r-v1.5 layout, "
+         "image files and prompts: goldens from transformers 4.41.1 + Pillow 10.4.0 + the model",
+    lm_head_scale=5.0,
+)
+TEXT_PIECES = 640
+TEXT_CORPUS_LINES = 8000
+# The image files (written by Pillow 10.4.0 at fixture time) and how each was made.
+TEXT_IMAGES = [
+    dict(file="rgb_17x300.png", kind="png_rgb", size=(17, 300), seed=1),
+    dict(file="photo_640x480.jpg", kind="jpeg", size=(640, 480), seed=2),
+    dict(file="palette_50x37.png", kind="png_palette", size=(50, 37), seed=3),
+    dict(file="rgba_200x30.png", kind="png_rgba", size=(200, 30), seed=4),
+    dict(file="progressive_383x385.jpg", kind="jpeg_progressive", size=(383, 385), seed=5),
+]
+DEFAULT_SYSTEM = ("A chat between a curious user and an artificial intelligence assistant. "
+                  "The assistant gives helpful, detailed, and polite answers to the user's questions.")
+# name, format, system prompt, text, image indices (in <image> order), whether to generate
+TEXT_CASES = [
+    ("instruct_multi", "instruct", DEFAULT_SYSTEM,
+     "<image> Describe the first picture.\n<image>What is in the second one? <image> Compare all "
+     "three, please: façade, naïve — 😀 日本語.", [0, 1, 2], True),
+    ("instruct_single_system", "instruct", "You answer in one word.",
+     "<image>\nWhat colour is the sky?", [1], True),
+    ("raw_two_images", "raw", None,
+     "<|user|>\n<image><image>\nTwo pictures:<|end|>\n<|assistant|>\nThey show", [3, 4], True),
+    ("base_fewshot", "base", None,
+     "<image>A photo of a cat.<|endofchunk|><image>A photo of", [2, 0], False),
+]
+
+
+def reference_venv_python() -> str:
+    """The python of the released-era environment (requirements-text-fixture.txt)."""
+    default = os.path.expanduser("~/.cache/xgenmm/reference-venvs/released-4.41.1/bin/python")
+    return os.environ.get("XGENMM_REFERENCE_VENV_PYTHON", default)
+
+
+def run_released(args: list[str]) -> object:
+    import subprocess
+
+    script = os.path.join(os.path.dirname(os.path.abspath(__file__)), "make_text_fixture.py")
+    out = subprocess.run([reference_venv_python(), script] + args, check=True, capture_output=True)
+    return json.loads(out.stdout.decode("utf-8"))
+
+
+@torch.no_grad()
+def greedy(model: xr.XGenMM, spliced: torch.Tensor, stops: list[int], n: int):
+    """Greedy ids (argmax over all logits, KV cache), ending after a stop id or n ids."""
+    logits, cache = model.lm(spliced[None])
+    step, gen, margins, first_logits = logits[0, -1], [], [], logits[0, -1].clone()
+    while True:
+        top2 = torch.topk(step.double(), 2).values
+        margins.append(float(top2[0] - top2[1]))
+        nxt = int(step.argmax())
+        gen.append(nxt)
+        if nxt in stops or len(gen) == n:
+            return gen, margins, first_logits
+        lg, cache = model.lm(model.embed(torch.tensor([nxt]))[None], cache)
+        step = lg[0, -1]
+
+
+def build_text_fixture(fx: Fixture, out_root: str) -> None:
+    import tempfile
+
+    import numpy as np
+
+    t0 = time.time()
+    cfg = fx.cfg
+    t = cfg.text
+    d = os.path.join(out_root, fx.name)
+    if os.path.isdir(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
+    model = xr.XGenMM(cfg).eval()
+    sd = model.released_state_dict()
+    specs = xr.tensor_specs(cfg)
+    assert specs == [(n, tuple(v.shape)) for n, v in sd.items()], "spec/module mismatch"
+    values = {n: fixture_tensor(fx, n, s).to(fx.dtype) for n, s in specs}
+    cio.save_checkpoint(d, specs, fx.dtype, fx.n_shards, lambda n: values[n])
+    cio.write_json(os.path.join(d, "config.json"), tiny_config_json(fx))
+    pp = preprocessor_json(cfg)
+    cio.write_json(os.path.join(d, "preprocessor_config.json"), pp)
+    raw = cio.load_checkpoint(d)
+    model.load_released_state_dict({n: v.to(torch.float32) for n, v in raw.items()})
+
+    # 1. The released-era half: tokenizer files, image files, pixel values, prompt ids.
+    with tempfile.TemporaryDirectory() as work:
+        spec = {"pieces": TEXT_PIECES, "corpus_lines": TEXT_CORPUS_LINES,
+                "image_size": cfg.vision.image_size, "grids": [list(g) for g in cfg.grids],
+                "mean": pp["image_mean"], "std": pp["image_std"],
+                "tokens_per_view": cfg.resampler.num_latents,
+                "images": [dict(im, size=list(im["size"])) for im in TEXT_IMAGES],
+                "prompts": [{"format": f, "system": s, "text": x} for _, f, s, x, _, _ in TEXT_CASES]}
+        with open(os.path.join(work, "spec.json"), "w") as f:
+            json.dump(spec, f)
+        rep = run_released(["prepare", os.path.join(work, "spec.json"), d, work])
+        pixels = [torch.from_numpy(np.load(os.path.join(work, f"pixels{k}.npy")))
+                  for k in range(len(TEXT_IMAGES))]
+    tok_ids = rep["token_ids"]
+    assert tok_ids["<image>"] == t.image_token_id and rep["len_tokenizer"] == t.num_logits, tok_ids
+    stops = [tok_ids["<|end|>"], tok_ids["<|endoftext|>"]]
+    assert t.eos_token_id == tok_ids["<|endoftext|>"]
+
+    # 2. Vision tokens of every image (model-spec §4: global view first, then the groups).
+    tensors: dict[str, torch.Tensor] = {}
+    images, vis = [], []
+    g = cfg.vision.grid
+    for k, (im, px) in enumerate(zip(rep["images"], pixels)):
+        gw, gh = im["grid_wh"]
+        npw, nph = gw // cfg.vision.image_size, gh // cfg.vision.image_size
+        assert tuple(im["grid_wh"]) == xr.select_best_resolution(tuple(im["size_wh"]), cfg.grids)
+        assert px.shape == (1 + npw * nph, 3, cfg.vision.image_size, cfg.vision.image_size)
+        feats = model.vision_features(px)
+        grp, gmask = xr.regroup_anyres(feats, npw, nph, tuple(im["size_wh"]), g)
+        v = model.vlm.vision_tokenizer.projection(
+            model.vlm.vision_tokenizer.forward_latents(grp, gmask)).reshape(-1, t.hidden_size)
+        tensors[f"image{k}.pixel_values"] = px
+        tensors[f"image{k}.vision_tokens"] = v
+        vis.append(v)
+        images.append(dict(im, npw=npw, nph=nph, num_views=1 + npw * nph,
+                           num_vision_tokens=int(v.shape[0]), masked_tokens=int((gmask == 0).sum())))
+    assert any(im["pillow13_order_differs"] for im in images), "no image tells the pass orders apart"
+
+    # 3. Each prompt: ids (transformers 4.41.1), greedy ids (the model), text (4.41.1 decode).
+    cases = []
+    for (name, fmt, system, text, idx, run), p in zip(TEXT_CASES, rep["prompts"]):
+        ids = p["ids"]
+        assert ids.count(t.image_token_id) == len(idx), (name, ids)
+        case = {"name": name, "format": fmt, "system": system, "text": text, "images": idx,
+                "prompt": p["prompt"], "prompt_ids": ids}
+        if run:
+            embeds = model.embed(torch.tensor(ids))
+            spliced, starts = xr.splice(embeds, ids, t.image_token_id, [vis[i] for i in idx])
+            gen, margins, first = greedy(model, spliced, stops, NUM_GENERATE)
+            tensors[f"{name}.prompt_last_logits"] = first
+            case.update(spliced_length=int(spliced.shape[0]), image_starts=starts,
+                        generated_ids=gen, stopped=gen[-1] in stops,
+                        greedy_min_top2_margin=min(margins))
+        cases.append(case)
+    with tempfile.TemporaryDirectory() as work:
+        seqs = [[i for i in c["generated_ids"] if i not in stops] for c in cases if "generated_ids" in c]
+        with open(os.path.join(work, "ids.json"), "w") as f:
+            json.dump(seqs, f)
+        texts = run_released(["decode", d, os.path.join(work, "ids.json")])
+    for c in (c for c in cases if "generated_ids" in c):
+        c["generated_text"] = texts.pop(0)
+
+    from safetensors.torch import save_file
+
+    save_file({k: v.to(torch.float32).contiguous() for k, v in tensors.items()},
+              os.path.join(d, "goldens.safetensors"), metadata={"format": "pt"})
+    meta = {
+        "fixture": fx.name, "note": fx.note, "seed": fx.seed,
+        "tokens_per_view": cfg.resampler.num_latents,
+        "token_ids": tok_ids, "stop_ids": stops, "len_tokenizer": rep["len_tokenizer"],
+        "num_generate": NUM_GENERATE,
+        "greedy": "argmax over all logits, KV cache, ends after a stop id (<|end|>, <|endoftext|>) "
+                  "or num_generate ids; generated_text = decode(ids without stop ids, "
+                  "skip_special_tokens=True)",
+        "images": images, "cases": cases,
+        "tensors": {k: list(v.shape) for k, v in sorted(tensors.items())},
+        "versions": dict(rep["versions"], torch=torch.__version__,
+                         transformers_model=__import__("transformers").__version__),
+    }
+    cio.write_json(os.path.join(d, "goldens.json"), meta)
+    for root, _, files in os.walk(d):
+        for fn in files:
+            os.chmod(os.path.join(root, fn), 0o644)
+    print(f"{fx.name}: {sum(math.prod(s) for _, s in specs)} params, "
+          + ", ".join(f"{c['name']} {len(c['prompt_ids'])} ids"
+                      + (f" -> {len(c['generated_ids'])} generated" if "generated_ids" in c else "")
+                      for c in cases) + f", {time.time() - t0:.1f}s")
+
+
 def build_full_size(out_dir: str, seed: int = 424242) -> None:
     """Random checkpoint with the real r-v1.5 shapes, bf16, 2 shards, streamed tensor by tensor."""
     cfg = xr.FULL_SIZE
@@ -532,7 +731,7 @@ def main() -> None:
     if args.full_size:
         build_full_size(args.full_size)
         return
-    names = {f.name for f in FIXTURES}
+    names = {f.name for f in FIXTURES} | {TEXT_FIXTURE.name}
     for n in args.only or []:
         if n not in names:
             ap.error(f"unknown fixture {n}; known: {sorted(names)}")
@@ -540,6 +739,8 @@ def main() -> None:
         if args.only and fx.name not in args.only:
             continue
         build_fixture(fx, args.out, fp64_check=not args.no_fp64_check)
+    if not args.only or TEXT_FIXTURE.name in args.only:
+        build_text_fixture(TEXT_FIXTURE, args.out)
 
 
 if __name__ == "__main__":

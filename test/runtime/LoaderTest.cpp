@@ -374,14 +374,26 @@ TEST_F(LoaderTest, MissingEntryPoint) {
 }
 
 TEST_F(LoaderTest, AnotherTargetKind) {
-  editManifest({"target", "kind"}, JsonValue::string("cuda"));
-  expectLoadError(XGENMM_ERROR_UNSUPPORTED, {"'target.kind' is \"cuda\""});
+  editManifest({"target", "kind"}, JsonValue::string("tpu"));
+  expectLoadError(XGENMM_ERROR_UNSUPPORTED, {"'target.kind' is \"tpu\""});
 }
 
 TEST_F(LoaderTest, AnotherArchitecture) {
   editManifest({"target", "triple"},
                JsonValue::string("riscv64-unknown-linux-gnu"));
   expectLoadError(XGENMM_ERROR_UNSUPPORTED, {"'target.triple'", "riscv64"});
+}
+
+// The fake model.so has no OpenMP runtime: no thread control, said so.
+TEST_F(LoaderTest, ThreadsWithoutThreadControl) {
+  xgenmm_model *model = xgenmm_load(dir_.path().c_str());
+  ASSERT_NE(model, nullptr) << xgenmm_last_error();
+  EXPECT_EQ(xgenmm_set_threads(model, 0), XGENMM_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(std::string(xgenmm_last_error()).find("at least 1, got 0"), std::string::npos);
+  EXPECT_EQ(xgenmm_set_threads(model, 2), XGENMM_ERROR_UNSUPPORTED);
+  EXPECT_NE(std::string(xgenmm_last_error()).find("no thread control"), std::string::npos);
+  EXPECT_EQ(xgenmm_set_threads(nullptr, 2), XGENMM_ERROR_INVALID_ARGUMENT);
+  xgenmm_free(model);
 }
 
 TEST_F(LoaderTest, FeaturesTheHostHas) {
@@ -444,6 +456,67 @@ TEST(CpuFeatures, ImpliedFeaturesAreConsistent) {
   EXPECT_EQ(has("evex512"), has("avx512f"));
   EXPECT_TRUE(!has("avx512f") || has("avx2"));
   EXPECT_TRUE(!has("avx2") || has("avx"));
+}
+
+} // namespace
+
+// --- "inputs": the tokenizer and preprocessor files of the checkpoint ---
+
+namespace {
+
+JsonValue inputs(std::vector<JsonValue> tokenizer, JsonValue preprocessor) {
+  return JsonValue::object({{"tokenizer", JsonValue::array(std::move(tokenizer))},
+                            {"preprocessor", std::move(preprocessor)}});
+}
+
+TEST_F(LoaderTest, InputsWithoutTokenizerOrPreprocessorLoad) {
+  editManifest({"inputs"}, inputs({}, JsonValue::null()));
+  xgenmm_model *model = xgenmm_load(dir_.path().c_str());
+  ASSERT_NE(model, nullptr) << xgenmm_last_error();
+  EXPECT_EQ(xgenmm_model_get_info(model)->has_tokenizer, 0);
+  int32_t n = 0;
+  EXPECT_EQ(xgenmm_tokenize(model, "hi", nullptr, 0, &n),
+            XGENMM_ERROR_UNSUPPORTED);
+  EXPECT_NE(std::string(xgenmm_last_error()).find("has no tokenizer"),
+            std::string::npos);
+  xgenmm_free(model);
+}
+
+TEST_F(LoaderTest, InputsMustNameTokenizerFiles) {
+  editManifest({"inputs"},
+               inputs({JsonValue::string("vocab.txt")}, JsonValue::null()));
+  expectLoadError(XGENMM_ERROR_BAD_ARTIFACT,
+                  {"'inputs.tokenizer[0]' is \"vocab.txt\""});
+  editManifest({"inputs"}, inputs({JsonValue::string("tokenizer_config.json")},
+                                  JsonValue::null()));
+  expectLoadError(XGENMM_ERROR_BAD_ARTIFACT,
+                  {"'inputs.tokenizer' lists no tokenizer.model"});
+  editManifest({"inputs"}, inputs({}, JsonValue::string("preprocessor.json")));
+  expectLoadError(XGENMM_ERROR_BAD_ARTIFACT, {"'inputs.preprocessor'"});
+}
+
+TEST_F(LoaderTest, InputFilesNeedAFilesEntry) {
+  editManifest({"inputs"},
+               inputs({}, JsonValue::string("preprocessor_config.json")));
+  expectLoadError(XGENMM_ERROR_BAD_ARTIFACT,
+                  {"'files.preprocessor_config.json' is missing"});
+}
+
+TEST_F(LoaderTest, InputFilesAreCheckedLikeTheOthers) {
+  appendTo("preprocessor_config.json", "{\"size\": [8, 8]}");
+  JsonValue manifest = withMember(
+      defaultManifest(dir_.path()), {"inputs"},
+      inputs({}, JsonValue::string("preprocessor_config.json")));
+  manifest = withMember(manifest, {"files", "preprocessor_config.json"},
+                        JsonValue::object({{"bytes", JsonValue::integer(3)},
+                                           {"xxh64", JsonValue::string(
+                                                         "0123456789abcdef")}}));
+  std::string error;
+  ASSERT_TRUE(writeManifest(dir_.path(), manifest, error)) << error;
+  expectLoadError(XGENMM_ERROR_BAD_ARTIFACT,
+                  {"preprocessor_config.json: 16 bytes, but manifest.json says 3"});
+  std::remove((dir_ / "preprocessor_config.json").c_str());
+  expectLoadError(XGENMM_ERROR_IO, {"preprocessor_config.json"});
 }
 
 } // namespace

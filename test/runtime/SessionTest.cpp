@@ -570,14 +570,20 @@ TEST_F(SessionTest, ImageCountMismatch) {
 }
 
 TEST_F(SessionTest, ExpansionCountsTowardsTheLimits) {
-  // 5 views = 10 tokens per image: 4 images and 1 text id = 41 > 32.
+  // 5 views = 10 tokens per image: 3 images and 3 text ids = 33 > 32, the
+  // most one prefill takes (the context, 40, would hold them).
   TestImage a(5, 2, 2, 50, 40);
   std::vector<float> ta = encode(a);
   std::vector<xgenmm_vision_tokens> images(4, {ta.data(), a.tokens()});
-  Tokens ids = {kImage, kImage, kImage, kImage, 1};
-  expectError(xgenmm_prefill(session_, ids.data(), 5, images.data(), 4),
+  Tokens ids = {kImage, kImage, kImage, 1, 2, 3};
+  expectError(xgenmm_prefill(session_, ids.data(), 6, images.data(), 3),
               XGENMM_ERROR_INVALID_ARGUMENT,
-              "the prompt is 41 tokens after image expansion");
+              "the prompt is 33 tokens after image expansion");
+  // 4 images and 1 text id = 41 > 40: the context is reported first.
+  ids = {kImage, kImage, kImage, kImage, 1};
+  expectError(xgenmm_prefill(session_, ids.data(), 5, images.data(), 4),
+              XGENMM_ERROR_CONTEXT_FULL,
+              "0 + 41 tokens (after image expansion) exceeds the context of 40");
 }
 
 TEST_F(SessionTest, BadImages) {
