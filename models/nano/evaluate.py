@@ -1,0 +1,162 @@
+#!/usr/bin/env python3
+"""Accuracy of xgenmm-nano on a held-back set, and the committed eval set with goldens.
+
+    python3 models/nano/evaluate.py            # accuracy table + rewrite models/nano/eval/
+    python3 models/nano/evaluate.py --check    # recompute the committed eval goldens, compare
+
+The held-back set comes from the data generator with seed EVAL_SEED (training uses
+train.TRAIN_SEED): PER_GROUP samples of each question type / object count. Every answer is
+the PyTorch model's greedy answer (batch 1, KV cache, argmax over all logits, stop on
+<|end|>) to the exact instruct prompt; it is correct when the text equals the generated
+answer exactly.
+
+models/nano/eval/ (what the C++ accuracy test reads):
+  eval.json          the cases: image files, question, query (with <image> tags), the full
+                     prompt, its ids, the expected answer, the PyTorch greedy ids (stop
+                     token included) and text, whether it is correct, and the smallest
+                     top-1/top-2 logit margin over the steps; plus the model's ids and settings
+  NNN_k.png          the pictures (PNG: the runtime decodes exactly these pixels)
+Writes also models/nano/eval_results.json (the accuracy per group of the held-back set).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import time
+
+import torch
+from PIL import Image
+
+sys.dont_write_bytecode = True
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import dataset  # noqa: E402
+import nano  # noqa: E402
+import tokenizer as nano_tok  # noqa: E402
+
+EVAL_SEED = 2
+PER_GROUP = 100
+EVAL_SET_SEED = 3  # the committed pictures
+EVAL_SET_PER_GROUP = 3
+SINGLE = ["shape/1", "colour/1", "position/1", "count/1", "describe/1"]
+
+
+def run_case(model, tok, end_id, sample: dataset.Sample, images: list[Image.Image]) -> dict:
+    ids = tok.encode(sample.prompt)
+    pre = [nano.preprocess(im) for im in images]
+    out, margins = nano.generate(model, ids, pre, end_id)
+    text = tok.decode_answer(out[:-1] if out and out[-1] == end_id else out)
+    return {"prompt_ids": ids, "golden_ids": out, "golden_text": text, "stopped": bool(out and out[-1] == end_id),
+            "correct": text == sample.answer and bool(out) and out[-1] == end_id,
+            "min_margin": round(min(margins), 4), "margins": [round(m, 4) for m in margins]}
+
+
+def accuracy(model, tok, end_id, per_group: int = PER_GROUP) -> dict:
+    samples = dataset.balanced_samples(EVAL_SEED, per_group)
+    per: dict[str, list[int]] = {}
+    wrong: dict[str, list[str]] = {}
+    for s in samples:
+        r = run_case(model, tok, end_id, s, [p.render() for p in s.pictures])
+        per.setdefault(s.group, []).append(int(r["correct"]))
+        if not r["correct"] and len(wrong.setdefault(s.group, [])) < 5:
+            wrong[s.group].append(f"{s.question} -> {r['golden_text']!r} (want {s.answer!r})")
+    table = {g: {"n": len(v), "correct": sum(v), "accuracy": round(sum(v) / len(v), 4)} for g, v in per.items()}
+    single = [x for g in SINGLE for x in per[g]]
+    multi = [x for g, v in per.items() if g not in SINGLE for x in v]
+    allv = single + multi
+    return {"seed": EVAL_SEED, "per_group": per_group, "groups": table,
+            "single_object": {"n": len(single), "accuracy": round(sum(single) / len(single), 4)},
+            "multi_object_and_two_image": {"n": len(multi), "accuracy": round(sum(multi) / len(multi), 4)},
+            "all": {"n": len(allv), "accuracy": round(sum(allv) / len(allv), 4)},
+            "examples_wrong": wrong}
+
+
+def eval_set(model, tok, end_id, out_dir: str | None) -> list[dict]:
+    """The committed cases; out_dir None = compute only (pictures read from eval/)."""
+    cases = []
+    for n, s in enumerate(dataset.balanced_samples(EVAL_SET_SEED, EVAL_SET_PER_GROUP)):
+        files = [f"{n:03d}_{k}.png" for k in range(len(s.pictures))]
+        if out_dir is not None:
+            for p, fn in zip(s.pictures, files):
+                p.render().save(os.path.join(out_dir, fn), optimize=True)
+        # the goldens come from the files as decoded, as the runtime sees them
+        images = []
+        for fn in files:
+            with Image.open(os.path.join(out_dir or os.path.join(HERE, "eval"), fn)) as im:
+                images.append(im.convert("RGB"))
+        r = run_case(model, tok, end_id, s, images)
+        r.pop("margins")
+        cases.append({"id": n, "group": s.group, "type": s.qtype, "images": files,
+                      "image_sizes": [list(im.size) for im in images],
+                      "question": s.question, "query": s.query, "prompt": s.prompt,
+                      "expected_answer": s.answer, **r})
+    return cases
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--model", default=os.path.join(HERE, "xgenmm-nano"))
+    ap.add_argument("--check", action="store_true", help="recompute eval/eval.json's goldens and compare")
+    ap.add_argument("--skip-accuracy", action="store_true")
+    ap.add_argument("--per-group", type=int, default=PER_GROUP, help="held-back samples per group")
+    args = ap.parse_args()
+    torch.set_num_threads(1)
+    torch.use_deterministic_algorithms(True)
+    t0 = time.process_time()
+    model = nano.load_checkpoint(args.model)
+    tok = nano_tok.NanoTokenizer.from_dir(args.model)
+    end_id = tok.token_id("<|end|>")
+
+    if args.check:
+        with open(os.path.join(HERE, "eval", "eval.json")) as f:
+            committed = json.load(f)["cases"]
+        cases = eval_set(model, tok, end_id, None)
+        keys = ("prompt", "prompt_ids", "golden_ids", "golden_text", "expected_answer")
+        bad = [c["id"] for c, d in zip(cases, committed) if any(c[k] != d[k] for k in keys)]
+        print(f"evaluate --check: {len(cases)} cases, {len(bad)} differ {bad}")
+        sys.exit(1 if bad or len(cases) != len(committed) else 0)
+
+    if not args.skip_accuracy:
+        acc = accuracy(model, tok, end_id, args.per_group)
+        acc["cpu_seconds"] = round(time.process_time() - t0, 1)
+        with open(os.path.join(HERE, "eval_results.json"), "w") as f:
+            f.write(json.dumps(acc, indent=2, sort_keys=True) + "\n")
+        print(f"held-back set (seed {EVAL_SEED}, {args.per_group} per group):")
+        for g in dataset.all_groups():
+            r = acc["groups"][g]
+            print(f"  {g:12s} {r['correct']:4d}/{r['n']:<4d} {100 * r['accuracy']:6.1f}%")
+        for k in ("single_object", "multi_object_and_two_image", "all"):
+            print(f"  {k:28s} {100 * acc[k]['accuracy']:6.1f}% of {acc[k]['n']}")
+        for g, w in acc["examples_wrong"].items():
+            for line in w[:2]:
+                print(f"  wrong {g}: {line}")
+
+    out_dir = os.path.join(HERE, "eval")
+    os.makedirs(out_dir, exist_ok=True)
+    for fn in os.listdir(out_dir):
+        os.remove(os.path.join(out_dir, fn))
+    cases = eval_set(model, tok, end_id, out_dir)
+    meta = {
+        "model": "models/nano/xgenmm-nano",
+        "seed": EVAL_SET_SEED,
+        "template": "instruct (model-spec.md 5.3): " + json.dumps(dataset.instruct_prompt("{query}")),
+        "system_prompt": dataset.SYSTEM_PROMPT,
+        "stop_token": "<|end|>", "stop_token_id": end_id, "max_new_tokens": nano.MAX_NEW_TOKENS,
+        "image_token_id": tok.token_id("<image>"), "initial_tokenizer_len": nano_tok.initial_tokenizer_len(),
+        "decoding": "greedy, argmax over all initial_tokenizer_len+3 logits, KV cache, batch 1, float32; "
+                    "golden_ids include the stop token",
+        "correct_cases": sum(c["correct"] for c in cases), "num_cases": len(cases),
+        "cases": cases,
+    }
+    with open(os.path.join(out_dir, "eval.json"), "w") as f:
+        f.write(json.dumps(meta, indent=1) + "\n")
+    size = sum(os.path.getsize(os.path.join(out_dir, fn)) for fn in os.listdir(out_dir))
+    print(f"eval set: {len(cases)} cases ({meta['correct_cases']} correct), {len(os.listdir(out_dir))} files, "
+          f"{size:,} bytes -> {out_dir}; cpu {time.process_time() - t0:.1f}s")
+
+
+if __name__ == "__main__":
+    main()
