@@ -3,7 +3,6 @@
 // module needs nothing but libc and libm.
 // RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-cpu-pipeline | FileCheck %s
 // RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-cpu-pipeline=dtype=bf16 | FileCheck %s --check-prefix=BF16
-// RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-cpu-pipeline | FileCheck %s --check-prefix=OMP
 
 // CHECK-NOT: memrefCopy
 // CHECK-DAG: llvm.func @_mlir_ciface_xgenmm_encode_image(%{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: !llvm.ptr, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: i64, %{{[^:]*}}: !llvm.ptr)
@@ -14,10 +13,3 @@
 // The bf16 weights are widened in the kernels.
 // BF16: llvm.fpext %{{.*}} : bf16 to f32
 
-// The loops the schedule marked parallel (attention heads, matmul column
-// tiles) are OpenMP work-sharing loops, translated to libomp calls with the
-// LLVM IR.
-// OMP-LABEL: llvm.func @xgenmm_encode_image
-// OMP: omp.parallel
-// OMP: omp.wsloop
-// OMP: omp.loop_nest

@@ -36,8 +36,7 @@
 // CHECK-NOT: linalg.generic
 // CHECK: return
 
-// Attention, per (batch, kv head, group), the heads marked to be shared
-// among threads: q k^T over the transposed keys
+// Attention, per (batch, kv head, group): q k^T over the transposed keys
 // with 8x32 tiles, the dynamic key remainder column by column, the dynamic
 // query remainder row by row; p v with 8x32 tiles over the head dim (40 =
 // 32 + 8), the keys one at a time.
@@ -48,7 +47,6 @@
 // CHECK: vector.contract {{.*}} : vector<1x1x1x1x1xf32>, vector<1x1x1x32xf32> into vector<1x1x1x1x32xf32>
 // CHECK: vector.contract {{.*}} : vector<1x1x1x1x1xf32>, vector<1x1x1x1xf32> into vector<1x1x1x1x1xf32>
 // CHECK-NOT: linalg.generic
-// CHECK: } {xgenmm.parallel}
 // CHECK-LABEL: func.func @attn_pv
 // CHECK: vector.contract {{.*}} : vector<1x1x1x8x1xf32>, vector<1x1x1x32xf32> into vector<1x8x1x1x32xf32>
 // CHECK: vector.contract {{.*}} : vector<1x1x1x8x1xf32>, vector<1x1x1x8xf32> into vector<1x8x1x1x8xf32>
