@@ -119,8 +119,12 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(math::createMathExpandOpsPass(expand));
   pm.addPass(memref::createExpandStridedMetadataPass());
   pm.addPass(createLowerAffinePass());
-  pm.addPass(createConvertMathToLibmPass());
+  // LLVM intrinsics first: vector math.fma (the polynomial approximations'
+  // building block) must become a vector FMA, not 16 scalar fmaf calls as
+  // math-to-libm would unroll it; scalar exp/log/... as intrinsics still
+  // call libm's expf etc. What has no intrinsic (tanh, erf) goes to libm.
   pm.addPass(createConvertMathToLLVMPass());
+  pm.addPass(createConvertMathToLibmPass());
   pm.addPass(createConvertVectorToLLVMPass());
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertOpenMPToLLVMPass());

@@ -99,9 +99,10 @@ module attributes {transform.with_named_sequence} {
     %qk = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
     %qk1, %qb:3 = transform.structured.tile_using_for %qk tile_sizes [1, 1, 1, 0, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
-    // The heads are not shared among threads (yet): as OpenMP regions they
-    // made decode at context 512 ~25% slower on one thread (measured,
-    // benchmarks/RESULTS.md); to be understood first.
+    // The heads are not shared among threads (yet): a first measurement of
+    // decode at context 512 looked slower with them as OpenMP regions; that
+    // benchmark varies too much for one run (benchmarks/RESULTS.md), so
+    // this is to be re-measured before they are.
     %qk2, %qs = transform.structured.tile_using_for %qk1 tile_sizes [0, 0, 0, 8, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
     transform.foreach %qs : !transform.op<"scf.for"> {
