@@ -56,6 +56,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   // Epilogues (GELU) tiled with their contractions into the schedule's
   // cache tiles.
   pm.addPass(createXgenmmFuseEpilogues());
+  // Decode's matrix-vector products split along K, one contiguous block of
+  // weight rows per part, the parts shared among threads.
+  pm.addPass(createXgenmmSplitMatvec());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createXgenmmTransposeAttentionKeys());
   XgenmmApplyScheduleOptions tileVec;

@@ -184,6 +184,30 @@ def XgenmmFuseEpilogues : Pass<"xgenmm-fuse-epilogues"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def XgenmmSplitMatvec : Pass<"xgenmm-split-matvec"> {
+  let summary = "Split the decode matrix-vector products along K into parts for the threads";
+  let description = [{
+    A dense contraction marked `xgenmm.matmul` with one row (M = 1, a
+    decode step) and static K, N streams its whole [K, N] weight once. Its
+    reduction is split into P parts of K/P consecutive weight rows (P the
+    largest divisor of K not above `max-parts` that leaves at least
+    `min-rows` rows per part): a loop marked `xgenmm.parallel` computes each
+    part's partial sums into a [P, 1, N] buffer (the part's contraction
+    keeps the mark and is tiled by the schedule like any matrix-vector
+    product), and a reduction adds the parts to the contraction's original
+    accumulator (bias or residual). Each part, and so each thread's share,
+    reads one contiguous block of the weight. Contractions whose K has no
+    such divisor are left alone.
+  }];
+  let options = [
+    Option<"maxParts", "max-parts", "int64_t", /*default=*/"8", "Most parts per product">,
+    Option<"minRows", "min-rows", "int64_t", /*default=*/"8", "Fewest weight rows per part">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def XgenmmParallelizeLoops : Pass<"xgenmm-parallelize-loops"> {
   let summary = "Turn the loops marked `xgenmm.parallel` into scf.parallel";
   let description = [{

@@ -12,7 +12,10 @@
 // vectors are replaced by MLIR's polynomial approximations (libm has no
 // vector entry points); scalar code keeps libm.
 //
-// Reductions (the row statistics of the norms and of softmax), gathers and
+// The loop over rows (or heads) of each such op is marked `xgenmm.parallel`
+// (shared among threads by xgenmm-parallelize-loops), as is the row loop of
+// each row reduction (the statistics of the norms and of softmax), which is
+// tiled by one row for that and otherwise left scalar. Gathers and
 // transposes are left to the scalar path.
 //
 //===----------------------------------------------------------------------===//
@@ -70,6 +73,37 @@ bool isCandidate(linalg::GenericOp op) {
   return ShapedType::isDynamic(extent) || extent >= kLanes;
 }
 
+/// A row reduction worth sharing among threads: reduction loops only
+/// after the parallel ones, and a parallel loop before them that is not a
+/// single iteration.
+bool isSharedReduction(linalg::GenericOp op) {
+  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.attn_qk") ||
+      op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt") ||
+      op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics())
+    return false;
+  SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+  SmallVector<int64_t> extents = op.getStaticLoopRanges();
+  bool seenReduction = false;
+  std::optional<unsigned> shared;
+  for (unsigned d = 0; d < iterators.size(); ++d) {
+    if (iterators[d] == utils::IteratorType::reduction) {
+      seenReduction = true;
+      continue;
+    }
+    if (seenReduction)
+      return false;
+    if (!shared && extents[d] != 1)
+      shared = d;
+  }
+  if (!shared)
+    return false;
+  // Only unit parallel loops before the shared one.
+  for (unsigned d = 0; d < *shared; ++d)
+    if (extents[d] != 1)
+      return false;
+  return true;
+}
+
 struct XgenmmVectorizeElementwisePass
     : xgenmm::impl::XgenmmVectorizeElementwiseBase<XgenmmVectorizeElementwisePass> {
   void runOnOperation() override {
@@ -94,14 +128,50 @@ struct XgenmmVectorizeElementwisePass
         continue;
       for (Operation *t : tiled->tiledOps)
         t->setAttr(kMark, rewriter.getUnitAttr());
+      SmallVector<int64_t> extents = op.getStaticLoopRanges();
       rewriter.replaceOp(op, tiled->replacements);
       if (tiled->loops.empty())
         continue;
+      // The outermost loop that is not a single iteration (rows, heads) is
+      // shared among threads: its iterations write disjoint rows. Never the
+      // lanes' loop (one row: a decode step's work is too small to share).
+      for (unsigned d = 0; d + 1 < extents.size() && d < tiled->loops.size(); ++d)
+        if (extents[d] != 1) {
+          tiled->loops[d]->setAttr("xgenmm.parallel", rewriter.getUnitAttr());
+          break;
+        }
       if (auto lanes = dyn_cast<scf::ForOp>(tiled->loops.back().getOperation())) {
         scf::ForOp partial;
         if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, lanes, partial)) && partial)
           partial->walk([](linalg::GenericOp g) { g->removeAttr(kMark); });
       }
+    }
+
+    // Row reductions (norm statistics, softmax's max and sum) stay scalar,
+    // but their rows are shared among threads: the first parallel loop
+    // that is not a single iteration is tiled by one and marked.
+    SmallVector<linalg::GenericOp> reductions;
+    getOperation()->walk([&](linalg::GenericOp op) {
+      if (isSharedReduction(op))
+        reductions.push_back(op);
+    });
+    for (linalg::GenericOp op : reductions) {
+      SmallVector<int64_t> extents = op.getStaticLoopRanges();
+      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+      unsigned d = 0;
+      while (iterators[d] == utils::IteratorType::parallel && extents[d] == 1)
+        ++d;
+      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+      sizes[d] = 1;
+      scf::SCFTilingOptions tiling;
+      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+      rewriter.setInsertionPoint(op);
+      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+          rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+      if (failed(tiled) || tiled->loops.size() != 1)
+        continue;
+      rewriter.replaceOp(op, tiled->replacements);
+      tiled->loops[0]->setAttr("xgenmm.parallel", rewriter.getUnitAttr());
     }
 
     // Static tile shapes (the peeled bounds folded into the slices).

@@ -99,10 +99,8 @@ module attributes {transform.with_named_sequence} {
     %qk = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
     %qk1, %qb:3 = transform.structured.tile_using_for %qk tile_sizes [1, 1, 1, 0, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
-    // The heads are not shared among threads (yet): a first measurement of
-    // decode at context 512 looked slower with them as OpenMP regions; that
-    // benchmark varies too much for one run (benchmarks/RESULTS.md), so
-    // this is to be re-measured before they are.
+    // The heads are shared among threads (each writes its own scores).
+    transform.annotate %qb#1 "xgenmm.parallel" : !transform.any_op
     %qk2, %qs = transform.structured.tile_using_for %qk1 tile_sizes [0, 0, 0, 8, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
     transform.foreach %qs : !transform.op<"scf.for"> {
@@ -139,6 +137,7 @@ module attributes {transform.with_named_sequence} {
     %pv = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op
     %pv1, %pb:3 = transform.structured.tile_using_for %pv tile_sizes [1, 0, 1, 1, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    transform.annotate %pb#1 "xgenmm.parallel" : !transform.any_op
     %pv2, %ps = transform.structured.tile_using_for %pv1 tile_sizes [0, 8, 0, 0, 0, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
     transform.foreach %ps : !transform.op<"scf.for"> {
@@ -179,11 +178,12 @@ module attributes {transform.with_named_sequence} {
     // One row: bandwidth bound, the weight streamed row by row. K by 8
     // (outer), N by 64 (inner): 8 rows of w read 256 bytes at a time into a
     // 1x64 accumulator (4 zmm) kept for the 8 rows.
-    // Not shared among threads: splitting the columns into panels breaks
-    // each weight row into short runs, and one thread then reads at 60-70%
-    // of the full-row rate (measured: 13.6-16.1 vs 22.2 GB/s for 256- and
-    // 768-column panels), more than a second thread wins back. A split of
-    // K (partial sums) or one panel per thread is the next step.
+    // Not shared among threads by columns: splitting the columns into
+    // panels breaks each weight row into short runs, and one thread then
+    // reads at 60-70% of the full-row rate (measured: 13.6-16.1 vs 22.2
+    // GB/s for 256- and 768-column panels). xgenmm-split-matvec has split
+    // decode's products along K before this (parts of whole rows, shared
+    // among threads); each part is one such product.
     %mv1 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matvec} in %root : (!transform.any_op) -> !transform.any_op
     %t0, %k0, %n0 = transform.structured.tile_using_for %mv1 tile_sizes [0, 64, 8] interchange = [0, 2, 1]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
