@@ -321,6 +321,35 @@ bool compileArtifact(const std::string &input, const std::string &output,
   }
   if (isGpuTarget(options) && !checkGpuOptions(options, error))
     return false;
+  if (options.matmulPrecision != "f32" && options.matmulPrecision != "bf16") {
+    error = "--matmul-precision must be f32 or bf16, got '" + options.matmulPrecision + "'";
+    return false;
+  }
+  if (options.matmulPrecision == "bf16") {
+    if (isGpuTarget(options)) {
+      error = "--matmul-precision bf16 is a CPU option (GPU artifacts use tensor cores)";
+      return false;
+    }
+    if (options.dtype != "bf16") {
+      error = "--matmul-precision bf16 needs bf16 weights (--dtype bf16), got --dtype " +
+              options.dtype;
+      return false;
+    }
+    bool hasBf16;
+    if (!options.targetFeatures.empty())
+      hasBf16 = llvm::StringRef(options.targetFeatures).contains("+avx512bf16");
+    else if (!options.targetCpu.empty())
+      hasBf16 = false;
+    else
+      hasBf16 = llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
+    if (!hasBf16) {
+      error = "--matmul-precision bf16 needs a target CPU with AVX512-BF16 (avx512bf16); " +
+              std::string(options.targetFeatures.empty() && options.targetCpu.empty()
+                              ? "this machine has none"
+                              : "add +avx512bf16 to --target-features if the target has it");
+      return false;
+    }
+  }
   DialectRegistry registry;
   registerAllDialects(registry);
   registerAllExtensions(registry);
@@ -428,6 +457,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
     pipeline.dtype = options.dtype;
     pipeline.maxTokens = kvCapacity;
     pipeline.maxViews = 1 + maxCrops;
+    pipeline.bf16Dot = options.matmulPrecision == "bf16";
     mlir::xgenmm::buildCpuPipeline(pm, pipeline);
     if (failed(pm.run(*module))) {
       error = "the CPU pipeline failed (diagnostics above)";
@@ -638,6 +668,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
                                             {"cpu", JsonValue::string(cpu)},
                                             {"features", JsonValue::array(featureList)}})},
         {"dtype", JsonValue::string(options.dtype)},
+        {"matmul_precision", JsonValue::string(options.matmulPrecision)},
         {"files", JsonValue::object(fileMembers)},
         {"encode_image",
          JsonValue::object(

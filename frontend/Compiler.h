@@ -13,6 +13,12 @@ namespace xgenmm {
 struct CompileOptions {
   /// Weight storage in weights.bin: f32 or bf16.
   std::string dtype = "f32";
+  /// Precision of the matrix products of image encoding and prefill over
+  /// bf16 weights: f32 (activations kept in f32, exact widening of the
+  /// weights) or bf16 (activations rounded to bf16, AVX512-BF16 dot
+  /// products with f32 accumulation; needs dtype bf16 and a target CPU with
+  /// avx512bf16). Decode's one-row products are f32 either way.
+  std::string matmulPrecision = "f32";
   /// LLVM CPU name and feature string; empty: the host's.
   std::string targetCpu, targetFeatures;
   /// NVIDIA GPU target (sm_80, sm_90); empty: a CPU artifact. A GPU

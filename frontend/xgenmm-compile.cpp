@@ -13,6 +13,12 @@ static cl::opt<std::string> output("o", cl::Required, cl::desc("Artifact directo
                                    cl::value_desc("artifact-dir"));
 static cl::opt<std::string> dtype("dtype", cl::desc("Weight storage: f32 or bf16"),
                                   cl::init("f32"));
+static cl::opt<std::string> matmulPrecision(
+    "matmul-precision",
+    cl::desc("Matrix products of image encoding and prefill over bf16 weights: f32 "
+             "(exact) or bf16 (activations rounded to bf16, AVX512-BF16 dot products, "
+             "f32 accumulation; needs --dtype bf16 and avx512bf16)"),
+    cl::init("f32"));
 static cl::opt<std::string> targetCpu("target-cpu",
                                       cl::desc("LLVM CPU name (default: the host's)"));
 static cl::opt<std::string> targetFeatures(
@@ -48,6 +54,7 @@ int main(int argc, char **argv) {
       "into an artifact directory (model.so, weights.bin, manifest.json)\n");
   xgenmm::CompileOptions options;
   options.dtype = dtype;
+  options.matmulPrecision = matmulPrecision;
   options.targetCpu = targetCpu;
   options.targetFeatures = targetFeatures;
   options.checkpointDir = checkpoint;

@@ -44,6 +44,17 @@ struct CpuPipelineCliOptions : PassPipelineOptions<CpuPipelineCliOptions> {
   Option<int64_t> maxViews{*this, "max-views",
                            llvm::cl::desc("Bound of image views (buffer plan)"),
                            llvm::cl::init(5)};
+  Option<bool> bf16Dot{*this, "bf16-dot",
+                       llvm::cl::desc("Matrix products over bf16 weights with more than "
+                                      "one row on AVX512-BF16 dot products"),
+                       llvm::cl::init(false)};
+};
+
+struct CpuCodegenCliOptions : PassPipelineOptions<CpuCodegenCliOptions> {
+  Option<bool> bf16Dot{*this, "bf16-dot",
+                       llvm::cl::desc("Matrix products over bf16 weights with more than "
+                                      "one row on AVX512-BF16 dot products"),
+                       llvm::cl::init(false)};
 };
 
 /// From linalg on tensors (weights bound, dense weights transposed, the
@@ -55,6 +66,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   // of the K loops into registers.
   // Epilogues (GELU) tiled with their contractions into the schedule's
   // cache tiles.
+  // On AVX512-BF16: the bf16-weight products of encoding and prefill
+  // read bf16-rounded activations (vdpbf16ps after the schedule).
+  if (options.bf16Dot)
+    pm.addPass(createXgenmmBf16DotMatmuls());
   pm.addPass(createXgenmmFuseEpilogues());
   // Decode's matrix-vector products split along K, one contiguous block of
   // weight rows per part, the parts shared among threads.
@@ -105,6 +120,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   // FMAs; everything else still by scalar loops.
   XgenmmApplyScheduleOptions lowerVec;
   lowerVec.entryPoint = "xgenmm_lower_vec";
+  if (options.bf16Dot)
+    pm.addPass(createXgenmmLowerBf16Dot());
   pm.addPass(createXgenmmApplySchedule(lowerVec));
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());
@@ -128,7 +145,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   // call libm's expf etc. What has no intrinsic (tanh, erf) goes to libm.
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
-  pm.addPass(createConvertVectorToLLVMPass());
+  ConvertVectorToLLVMPassOptions vectorToLLVM;
+  vectorToLLVM.x86Vector = options.bf16Dot;
+  pm.addPass(createConvertVectorToLLVMPass(vectorToLLVM));
   pm.addPass(createFinalizeMemRefToLLVMConversionPass());
   pm.addPass(createConvertOpenMPToLLVMPass());
   pm.addPass(createSCFToControlFlowPass());
@@ -165,14 +184,19 @@ void mlir::xgenmm::registerCpuPipeline() {
         options.dtype = cli.dtype;
         options.maxTokens = cli.maxTokens;
         options.maxViews = cli.maxViews;
+        options.bf16Dot = cli.bf16Dot;
         buildCpuPipeline(pm, options);
       });
   // The code generation half alone, for kernels written at the linalg level
   // (lit tests, benchmarks/): contractions marked `xgenmm.matmul` take the
   // schedule, everything else the scalar path.
-  PassPipelineRegistration<>(
+  PassPipelineRegistration<CpuCodegenCliOptions>(
       "xgenmm-cpu-codegen-pipeline",
       "linalg on tensors to the LLVM dialect for x86-64 CPUs (the second "
       "half of xgenmm-cpu-pipeline)",
-      [](OpPassManager &pm) { buildCpuCodegenPipeline(pm, CpuPipelineOptions()); });
+      [](OpPassManager &pm, const CpuCodegenCliOptions &cli) {
+        CpuPipelineOptions options;
+        options.bf16Dot = cli.bf16Dot;
+        buildCpuCodegenPipeline(pm, options);
+      });
 }

@@ -55,7 +55,8 @@ struct XgenmmFuseEpiloguesPass
           epilogue.getNumLoops() != 2)
         continue;
       auto producer = epilogue.getDpsInitOperand(0)->get().getDefiningOp<linalg::GenericOp>();
-      if (!producer || !producer->hasAttr("xgenmm.matmul"))
+      if (!producer ||
+          !(producer->hasAttr("xgenmm.matmul") || producer->hasAttr("xgenmm.matmul_bf16")))
         continue;
 
       scf::SCFTilingOptions tiling;

@@ -10,6 +10,7 @@
 #include "mlir/Dialect/Math/IR/Math.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Pass/Pass.h"
 #include "mlir/Pass/PassManager.h"
@@ -30,6 +31,10 @@ struct CpuPipelineOptions {
   /// Bounds the static buffer plan sizes buffers for (xgenmm-plan-buffers):
   /// sequence lengths and positions (the KV-cache capacity), image views.
   int64_t maxTokens = 4096, maxViews = 5;
+  /// Matrix products of image encoding and prefill over bf16 weights on
+  /// AVX512-BF16 dot products (activations rounded to bf16, fp32
+  /// accumulation): xgenmm-bf16-dot-matmuls, xgenmm-lower-bf16-dot.
+  bool bf16Dot = false;
 };
 
 /// From xgenmm IR to the LLVM dialect for x86-64 CPUs: weights bound to

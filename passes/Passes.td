@@ -208,6 +208,38 @@ def XgenmmSplitMatvec : Pass<"xgenmm-split-matvec"> {
                            "::mlir::affine::AffineDialect"];
 }
 
+def XgenmmBf16DotMatmuls : Pass<"xgenmm-bf16-dot-matmuls"> {
+  let summary = "Round the activations of bf16-weight matrix products to bf16 for AVX512-BF16 dot products";
+  let description = [{
+    For CPUs with AVX512-BF16 (the CPU pipeline's `bf16-dot` option). A
+    dense contraction marked `xgenmm.matmul` whose weight is bf16 [K, N]
+    (K static and even) and which has more than one row (image encoding,
+    prefill: compute bound) reads its activations rounded to bf16 once by a
+    `truncf` generic, and is marked `xgenmm.matmul_bf16` instead: the CPU
+    schedule tiles it into 8x32 register tiles over pairs of k, and
+    `xgenmm-lower-bf16-dot` turns those into `vdpbf16ps` (fp32
+    accumulation). One-row products (decode, bandwidth bound) keep fp32
+    activations.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
+def XgenmmLowerBf16Dot : Pass<"xgenmm-lower-bf16-dot"> {
+  let summary = "Lower bf16 register-tile contractions over k pairs to x86vector.avx512.dot";
+  let description = [{
+    A `vector.contract` acc[m, n] += f32(lhs[m, k]) * f32(rhs[k, n]) with
+    bf16 lhs and rhs (directly or through `arith.extf`) and k of size 2 (the
+    register tiles of `xgenmm-bf16-dot-matmuls`' products) becomes, per row,
+    one broadcast of the row's bf16 pair and, per 16 (then 8, 4) columns, an
+    interleave of the two weight rows into pairs and one
+    `x86vector.avx512.dot` (`vdpbf16ps`); fewer than 4 columns left take f32
+    FMAs. Other contractions are left alone.
+  }];
+  let dependentDialects = ["::mlir::x86vector::X86VectorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::arith::ArithDialect"];
+}
+
 def XgenmmParallelizeLoops : Pass<"xgenmm-parallelize-loops"> {
   let summary = "Turn the loops marked `xgenmm.parallel` into scf.parallel";
   let description = [{

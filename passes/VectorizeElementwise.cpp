@@ -46,7 +46,8 @@ constexpr llvm::StringLiteral kMark = "xgenmm.vectorize";
 /// Elementwise, f32 (bf16 inputs allowed), arithmetic only, every operand
 /// contiguous along the innermost loop or broadcast along it.
 bool isCandidate(linalg::GenericOp op) {
-  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.attn_qk") ||
+  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.matmul_bf16") ||
+      op->hasAttr("xgenmm.attn_qk") ||
       op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt"))
     return false;
   if (op.getNumReductionLoops() != 0 || op.getNumLoops() == 0 ||
@@ -77,7 +78,8 @@ bool isCandidate(linalg::GenericOp op) {
 /// after the parallel ones, and a parallel loop before them that is not a
 /// single iteration.
 bool isSharedReduction(linalg::GenericOp op) {
-  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.attn_qk") ||
+  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.matmul_bf16") ||
+      op->hasAttr("xgenmm.attn_qk") ||
       op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt") ||
       op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics())
     return false;

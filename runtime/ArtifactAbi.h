@@ -20,6 +20,9 @@
 //               "cpu": "znver4", "features": ["avx2", "avx512f", ...] },
 //                                 // features: LLVM names the host must have
 //   "dtype": "f32" | "bf16",      // weight storage in weights.bin
+//   "matmul_precision": "f32" | "bf16", // encoding/prefill matrix products:
+//                                 // bf16 = AVX512-BF16 dot products (optional
+//                                 // key, informational; absent = f32)
 //   "files": { "model.so":    { "bytes": N, "xxh64": "<16 hex digits>" },
 //              "weights.bin": { "bytes": N, "xxh64": "<16 hex digits>" },
 //              ... and one such entry per file named in "inputs" },

@@ -165,6 +165,53 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 
+  // The products of xgenmm-bf16-dot-matmuls (bf16 activations and
+  // weights, f32 accumulators): the same cache tiles (column tiles shared
+  // among threads, the N remainder peeled) and 8x32 register tiles, with K
+  // by 2, one bf16 pair per vdpbf16ps lane (xgenmm-lower-bf16-dot); the K
+  // remainder of the cache tiles is peeled too (it is even: K is), so the
+  // pairs stay static.
+  transform.named_sequence @xgenmm_tile_bf16_dot(%root: !transform.any_op {transform.readonly}) {
+    %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
+    %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %root : (!transform.any_op) -> !transform.any_op
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 128, 64]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
+    transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">
+    transform.include @xgenmm_peel failures(propagate) (%k1) : (!transform.op<"scf.for">) -> ()
+    transform.include @xgenmm_peel failures(propagate) (%n1) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+
+    %mm2 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %root : (!transform.any_op) -> !transform.any_op
+    %t2, %m2 = transform.structured.tile_using_for %mm2 tile_sizes [8, 0, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.foreach %m2 : !transform.op<"scf.for"> {
+    ^bb0(%loop: !transform.op<"scf.for">):
+      transform.sequence %loop : !transform.op<"scf.for"> failures(suppress) {
+      ^bb1(%l: !transform.op<"scf.for">):
+        %main, %rest = transform.loop.peel %l : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+        transform.foreach %rest : !transform.any_op {
+        ^bb9(%r: !transform.any_op):
+          %rows = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %r : (!transform.any_op) -> !transform.any_op
+          %t3, %m3 = transform.structured.tile_using_for %rows tile_sizes [1, 0, 0] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+        }
+      }
+    }
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+
+    %mm3 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %root : (!transform.any_op) -> !transform.any_op
+    %t4, %n2, %k2 = transform.structured.tile_using_for %mm3 tile_sizes [0, 32, 2]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.any_op)
+    transform.include @xgenmm_peel failures(propagate) (%n2) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.yield
+  }
+
   transform.named_sequence @xgenmm_tile_vec(%root: !transform.any_op {transform.readonly}) {
     %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     // The two kinds get their own marks: tiles are re-matched by them after
@@ -235,10 +282,13 @@ module attributes {transform.with_named_sequence} {
     } : !transform.any_op
 
     transform.include @xgenmm_tile_attention failures(propagate) (%root) : (!transform.any_op) -> ()
+    transform.include @xgenmm_tile_bf16_dot failures(propagate) (%root) : (!transform.any_op) -> ()
 
     // Vectorize the (now static) tiles of all kinds.
     %tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul} in %root : (!transform.any_op) -> !transform.any_op
     transform.structured.vectorize %tiles : !transform.any_op
+    %bf16_tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %root : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %bf16_tiles : !transform.any_op
     %qk_tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
     transform.structured.vectorize %qk_tiles : !transform.any_op
     %pv_tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op

@@ -17,7 +17,7 @@
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/artifact/manifest.json
 // MANIFEST: {"format":"xgenmm-artifact","format_version":1,"model":"tiny_fp32_single","config":{
 // MANIFEST-SAME: "target":{"kind":"cpu","triple":"x86_64-{{[^"]*}}","cpu":"{{[^"]+}}","features":[
-// MANIFEST-SAME: "dtype":"f32","files":{"model.so":{"bytes":
+// MANIFEST-SAME: "dtype":"f32","matmul_precision":"f32","files":{"model.so":{"bytes":
 // MANIFEST-SAME: "xxh64":"
 // MANIFEST-SAME: "weights.bin":{"bytes":{{[0-9]+}},"xxh64":"
 // MANIFEST-SAME: "encode_image":{"symbol":"_mlir_ciface_xgenmm_encode_image","image_size":30,"max_views":5,"tokens_per_view":5,"width":44,"anyres":true}
@@ -34,6 +34,12 @@
 //
 // RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --dtype f16 2>&1 | FileCheck %s --check-prefix=DTYPE
 // DTYPE: xgenmm-compile: error: --dtype must be f32 or bf16, got 'f16'
+// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --matmul-precision f16 2>&1 | FileCheck %s --check-prefix=MMPREC
+// MMPREC: xgenmm-compile: error: --matmul-precision must be f32 or bf16, got 'f16'
+// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --matmul-precision bf16 2>&1 | FileCheck %s --check-prefix=MMF32
+// MMF32: xgenmm-compile: error: --matmul-precision bf16 needs bf16 weights (--dtype bf16), got --dtype f32
+// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --dtype bf16 --matmul-precision bf16 --target-cpu x86-64 2>&1 | FileCheck %s --check-prefix=MMCPU
+// MMCPU: xgenmm-compile: error: --matmul-precision bf16 needs a target CPU with AVX512-BF16 (avx512bf16); add +avx512bf16 to --target-features if the target has it
 // RUN: not xgenmm-compile %t/missing -o %t/x 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: xgenmm-compile: error: {{.*}}missing: no such file or directory
 // RUN: not xgenmm-compile %xgenmm_src_root/test/models/tiny.mlir -o %t/x 2>&1 | FileCheck %s --check-prefix=NOCKPT
