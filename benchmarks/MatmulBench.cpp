@@ -2,15 +2,16 @@
 //
 // Google Benchmark program. Times the dense-layer kernels of kernels.mlir,
 // compiled at build time by the compiler's own code generation
-// (--xgenmm-cpu-codegen-pipeline), at xGen-MM shapes, single-threaded, and
-// the machine's fp32 FMA peak measured in the same run with an inline-asm
-// loop of independent zmm FMAs (compilers fold or spill naive intrinsic
-// loops, toolchain-notes.md section 5). Every matmul reports GFLOP/s and
-// `of_peak`, its fraction of that peak (GFLOPs are per second: the
-// counters are rates over the timed loop); the M=1 (decode) shapes, bandwidth
-// bound, also report the weight GB read per second.
+// (--xgenmm-cpu-codegen-pipeline), at xGen-MM shapes, on the OpenMP
+// runtime's threads (OMP_NUM_THREADS), and the machine's limits on as many
+// threads measured in the same run (MachineLimits.h). Every matmul reports
+// GFLOP/s and `of_peak`, its fraction of the fp32 FMA peak (GFLOPs are per
+// second: the counters are rates over the timed loop), the bf16-weight
+// kernels on AVX512-BF16 dot products also `of_bf16_peak`; the M=1 (decode)
+// shapes, bandwidth bound, also report the weight GB read per second and
+// `of_bandwidth`, its fraction of the measured read bandwidth.
 //
-//   build/bin/xgenmm-bench-matmul [--benchmark_filter=...]
+//   OMP_NUM_THREADS=2 build/bin/xgenmm-bench-matmul [--benchmark_filter=...]
 //
 //===----------------------------------------------------------------------===//
 #include <benchmark/benchmark.h>
@@ -22,6 +23,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include "MachineLimits.h"
 #include "runtime/ArtifactAbi.h"
 
 #include <random>
@@ -64,70 +66,7 @@ extern "C" void _mlir_ciface_attn_pv_729x16x72(Memref<float, 5> *,
 
 namespace {
 
-/// GFLOP/s of `iters` x 12 independent chains of 16-lane FMAs.
-double fmaPeakOnce(int64_t iters) {
-  auto t0 = std::chrono::steady_clock::now();
-  asm volatile(
-      "vxorps %%zmm0, %%zmm0, %%zmm0\n\t"
-      "vxorps %%zmm1, %%zmm1, %%zmm1\n\t"
-      "vxorps %%zmm2, %%zmm2, %%zmm2\n\t"
-      "vxorps %%zmm3, %%zmm3, %%zmm3\n\t"
-      "vxorps %%zmm4, %%zmm4, %%zmm4\n\t"
-      "vxorps %%zmm5, %%zmm5, %%zmm5\n\t"
-      "vxorps %%zmm6, %%zmm6, %%zmm6\n\t"
-      "vxorps %%zmm7, %%zmm7, %%zmm7\n\t"
-      "vxorps %%zmm8, %%zmm8, %%zmm8\n\t"
-      "vxorps %%zmm9, %%zmm9, %%zmm9\n\t"
-      "vxorps %%zmm10, %%zmm10, %%zmm10\n\t"
-      "vxorps %%zmm11, %%zmm11, %%zmm11\n\t"
-      "vxorps %%zmm12, %%zmm12, %%zmm12\n\t"
-      "vxorps %%zmm13, %%zmm13, %%zmm13\n\t"
-      "1:\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm0\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm1\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm2\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm3\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm4\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm5\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm6\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm7\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm8\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm9\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm10\n\t"
-      "vfmadd231ps %%zmm12, %%zmm13, %%zmm11\n\t"
-      "dec %0\n\t"
-      "jnz 1b\n\t"
-      : "+r"(iters)
-      :
-      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
-        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0)
-      .count();
-}
-
-constexpr int64_t kPeakIters = 20'000'000;
-constexpr double kPeakFlops = kPeakIters * 12.0 * 16 * 2;
-
-/// Best of a few runs (the machine is shared): the peak of this run.
-double measurePeakGflops() {
-  double best = 1e30;
-  for (int i = 0; i < 5; ++i)
-    best = std::min(best, fmaPeakOnce(kPeakIters));
-  return kPeakFlops / best * 1e-9;
-}
-
-double gPeakGflops = 0;
-
-void BM_FmaPeak(benchmark::State &state) {
-  double seconds = 0;
-  for (auto _ : state) {
-    double s = fmaPeakOnce(kPeakIters);
-    state.SetIterationTime(s);
-    seconds += s;
-  }
-  state.counters["GFLOPs"] = kPeakFlops * state.iterations() / seconds * 1e-9;
-}
-BENCHMARK(BM_FmaPeak)->UseManualTime()->Unit(benchmark::kMillisecond);
+xgenmm::bench::MachineLimits gLimits;
 
 uint16_t toBf16(float f) {
   uint32_t u;
@@ -148,7 +87,8 @@ using Kernel = void (*)(Memref2D<float> *, Memref2D<W> *, Memref2D<float> *);
 /// args: M. Fills a and w with random values, checks a few outputs against
 /// a double-precision reference, then times the kernel.
 template <typename W>
-void runMatmul(benchmark::State &state, Kernel<W> kernel, int64_t K, int64_t N) {
+void runMatmul(benchmark::State &state, Kernel<W> kernel, int64_t K, int64_t N,
+               bool dynamicM) {
   int64_t M = state.range(0);
   std::mt19937 rng(42);
   std::uniform_real_distribution<float> dist(-1.f, 1.f);
@@ -169,6 +109,16 @@ void runMatmul(benchmark::State &state, Kernel<W> kernel, int64_t K, int64_t N) 
   Memref2D<float> am = view(a.data(), M, K), cm = view(c.data(), M, N);
   Memref2D<W> wm = view(w.data(), K, N);
 
+  // The bf16-weight products with a dynamic row count run on AVX512-BF16
+  // dot products where the build machine has them: their activations are
+  // rounded to bf16, so is the reference's.
+  std::vector<float> aRef(a);
+#ifndef XGENMM_BENCH_BF16_DOT
+  dynamicM = false;
+#endif
+  if (sizeof(W) == 2 && dynamicM)
+    for (float &x : aRef)
+      x = fromBf16(toBf16(x));
   kernel(&am, &wm, &cm);
   for (int t = 0; t < 64; ++t) {
     int64_t i = (t * 7919) % M, j = (t * 104729) % N;
@@ -176,7 +126,7 @@ void runMatmul(benchmark::State &state, Kernel<W> kernel, int64_t K, int64_t N) 
       i = M - 1, j = N - 1; // the remainders
     double ref = 0;
     for (int64_t k = 0; k < K; ++k)
-      ref += (double)a[i * K + k] * wRef[k * N + j];
+      ref += (double)aRef[i * K + k] * wRef[k * N + j];
     if (std::fabs(ref - c[i * N + j]) > 1e-3 * std::sqrt((double)K)) {
       state.SkipWithError("wrong result");
       return;
@@ -192,15 +142,20 @@ void runMatmul(benchmark::State &state, Kernel<W> kernel, int64_t K, int64_t N) 
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double gflops = 2.0 * M * N * K * state.iterations() / seconds * 1e-9;
   state.counters["GFLOPs"] = gflops;
-  state.counters["of_peak"] = gflops / gPeakGflops;
-  if (M == 1)
-    state.counters["weight_GBs"] =
-        (double)K * N * sizeof(W) * state.iterations() / seconds * 1e-9;
+  state.counters["of_peak"] = gflops / gLimits.fmaGflops;
+  if (dynamicM && sizeof(W) == 2 && gLimits.bf16DotGflops > 0)
+    state.counters["of_bf16_peak"] = gflops / gLimits.bf16DotGflops;
+  if (M == 1) {
+    double gbs = (double)K * N * sizeof(W) * state.iterations() / seconds * 1e-9;
+    state.counters["weight_GBs"] = gbs;
+    state.counters["of_bandwidth"] = gbs / gLimits.readGBs;
+  }
 }
 
 #define XGENMM_BENCH(name, W, K, N, ...)                                       \
   void BM_##name(benchmark::State &state) {                                    \
-    runMatmul<W>(state, _mlir_ciface_##name, K, N);                            \
+    runMatmul<W>(state, _mlir_ciface_##name, K, N,                             \
+                 std::string(#name).rfind("mm_", 0) == 0);                     \
   }                                                                            \
   BENCHMARK(BM_##name)->Unit(benchmark::kMillisecond)->ArgName("M")->Args(     \
       {__VA_ARGS__})
@@ -268,7 +223,7 @@ void BM_attention(benchmark::State &state, bool qk) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   double gflops = 2.0 * B * H * S * S * D * state.iterations() / seconds * 1e-9;
   state.counters["GFLOPs"] = gflops;
-  state.counters["of_peak"] = gflops / gPeakGflops;
+  state.counters["of_peak"] = gflops / gLimits.fmaGflops;
 }
 BENCHMARK_CAPTURE(BM_attention, qk_729x16x72, true)
     ->Unit(benchmark::kMillisecond)->ArgName("views")->Arg(1);
@@ -277,9 +232,11 @@ BENCHMARK_CAPTURE(BM_attention, pv_729x16x72, false)
 
 } // namespace
 
+extern "C" int omp_get_max_threads();
+
 int main(int argc, char **argv) {
-  gPeakGflops = measurePeakGflops();
-  std::printf("fp32 FMA peak (1 core, this run): %.1f GFLOP/s\n", gPeakGflops);
+  gLimits = xgenmm::bench::measureMachineLimits(omp_get_max_threads());
+  xgenmm::bench::printMachineLimits(gLimits);
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv))
     return 1;

@@ -1,24 +1,40 @@
 //===- ModelBench.cpp - image encode, prefill and decode of an artifact ---===//
 //
 // Runs a compiled artifact through the runtime's C API, as a user would:
-//   XGENMM_BENCH_ARTIFACT=<artifact-dir> build/bin/xgenmm-model-bench
+//   XGENMM_BENCH_ARTIFACT=<artifact-dir> XGENMM_BENCH_THREADS=<n> \
+//     build/bin/xgenmm-model-bench
 // (default artifact: build/default-artifact, the one scripts/run-default.sh
-// makes). Reports per stage the time, tokens/s and GFLOP/s, the FLOPs
-// counted analytically from the manifest's configuration (multiply-adds x 2
-// of every matmul and attention product; norms, activations and softmax not
-// counted), so they compare with the machine's FMA peak.
+// makes; default threads: all the machine's). First measures the machine's
+// limits on that many threads (MachineLimits.h: fp32 FMA peak, AVX512-BF16
+// dot peak, read bandwidth), then reports per stage the time, tokens/s and
+// the fraction of the limit that bounds the stage:
+//   - image encode and prefill, compute bound: GFLOP/s and `of_fma_peak`,
+//     the FLOPs counted analytically from the manifest's configuration
+//     (multiply-adds x 2 of every matmul and attention product; norms,
+//     activations and softmax not counted);
+//   - decode, bandwidth bound: the bytes one step must read (every language
+//     model weight once, the head's used rows, and the KV cache's keys and
+//     values of the context) per second, `GB/s` and `of_bandwidth`. Each
+//     decode iteration is one step timed on its own after the context was
+//     prefilled once (the context grows by one per step, a fraction of a
+//     percent over the iterations); the median step is reported too.
 //
 //===----------------------------------------------------------------------===//
+#include "MachineLimits.h"
 #include "frontend/Json.h"
 #include "runtime/xgenmm.h"
 
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace {
@@ -56,11 +72,24 @@ struct Dims {
     double attention = layers * 4.0 * keys * heads * headDim;
     return dense + attention + 2.0 * d * vocab;
   }
+  /// Bytes one decode step after `context` tokens must read at least: the
+  /// language model's weights (`weightBytes` per element), the head's used
+  /// rows, and the cached keys and values (`kvBytes` per element).
+  double decodeBytes(double context, double weightBytes, double kvBytes) const {
+    double qkv = (heads + 2.0 * kvHeads) * headDim;
+    double weights = layers * (d * qkv + d * (double)heads * headDim + d * 2.0 * inter +
+                               inter * (double)d) +
+                     (double)d * vocab;
+    double kv = layers * 2.0 * context * kvHeads * headDim;
+    return weights * weightBytes + kv * kvBytes;
+  }
 };
 
 std::unique_ptr<xgenmm::JsonValue> manifest;
 xgenmm_model *model = nullptr;
 Dims dims;
+xgenmm::bench::MachineLimits limits;
+double weightBytes = 4, kvBytes = 4; // per element, from the manifest
 
 int64_t at(const xgenmm::JsonValue &root, std::initializer_list<const char *> path) {
   const xgenmm::JsonValue *v = &root;
@@ -98,6 +127,12 @@ bool load(const std::string &dir) {
   dims.headDim = at(c, {"text", "head_dim"});
   dims.inter = at(c, {"text", "intermediate_size"});
   dims.vocab = at(c, {"text", "initial_tokenizer_len"}) + 3;
+  auto elementBytes = [](const xgenmm::JsonValue *dtype) {
+    return dtype && dtype->isString() && dtype->asString() == "bf16" ? 2.0 : 4.0;
+  };
+  weightBytes = elementBytes(manifest->get("dtype"));
+  if (const xgenmm::JsonValue *kv = manifest->get("kv_cache"))
+    kvBytes = elementBytes(kv->get("dtype"));
   model = xgenmm_load(dir.c_str());
   if (!model) {
     fprintf(stderr, "xgenmm-model-bench: %s\n", xgenmm_last_error());
@@ -122,6 +157,9 @@ void encodeView(benchmark::State &state) {
       views * 1e-3, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
   state.counters["GFLOP/s"] = benchmark::Counter(views * dims.encodePerView() * 1e-9,
                                                  benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["of_fma_peak"] =
+      benchmark::Counter(views * dims.encodePerView() * 1e-9 / limits.fmaGflops,
+                         benchmark::Counter::kIsIterationInvariantRate);
   xgenmm_session_free(s);
 }
 
@@ -146,25 +184,42 @@ void prefill(benchmark::State &state) {
       benchmark::Counter(n, benchmark::Counter::kIsIterationInvariantRate);
   state.counters["GFLOP/s"] = benchmark::Counter(dims.lm(n, 0) * 1e-9,
                                                  benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["of_fma_peak"] = benchmark::Counter(
+      dims.lm(n, 0) * 1e-9 / limits.fmaGflops, benchmark::Counter::kIsIterationInvariantRate);
   xgenmm_session_free(s);
 }
 
-/// One decode step after `context` tokens.
+/// Decode steps after `context` prefilled tokens, each timed on its own.
 void decode(benchmark::State &state) {
   int context = (int)state.range(0);
   xgenmm_session *s = xgenmm_session_new(model);
   std::vector<xgenmm_token> ids = prompt(context);
-  for (auto _ : state) {
-    state.PauseTiming();
-    xgenmm_session_reset(s);
-    bool ok = xgenmm_prefill(s, ids.data(), context, nullptr, 0) == XGENMM_OK;
-    state.ResumeTiming();
-    if (!ok || xgenmm_decode(s, ids[0]) != XGENMM_OK)
-      state.SkipWithError(xgenmm_last_error());
+  if (xgenmm_prefill(s, ids.data(), context, nullptr, 0) != XGENMM_OK) {
+    state.SkipWithError(xgenmm_last_error());
+    xgenmm_session_free(s);
+    return;
   }
-  state.counters["tokens/s"] = benchmark::Counter(1, benchmark::Counter::kIsIterationInvariantRate);
-  state.counters["GFLOP/s"] = benchmark::Counter(dims.lm(1, context) * 1e-9,
-                                                 benchmark::Counter::kIsIterationInvariantRate);
+  std::vector<double> steps;
+  for (auto _ : state) {
+    auto t0 = std::chrono::steady_clock::now();
+    xgenmm_status st = xgenmm_decode(s, ids[steps.size() % ids.size()]);
+    double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    if (st != XGENMM_OK) {
+      state.SkipWithError(xgenmm_last_error());
+      break;
+    }
+    state.SetIterationTime(t);
+    steps.push_back(t);
+  }
+  if (!steps.empty()) {
+    std::sort(steps.begin(), steps.end());
+    double median = steps[steps.size() / 2];
+    double bytes = dims.decodeBytes(context + steps.size() / 2.0, weightBytes, kvBytes);
+    state.counters["median_ms"] = median * 1e3;
+    state.counters["tokens/s"] = 1.0 / median;
+    state.counters["GB/s"] = bytes / median * 1e-9;
+    state.counters["of_bandwidth"] = bytes / median * 1e-9 / limits.readGBs;
+  }
   xgenmm_session_free(s);
 }
 
@@ -173,8 +228,22 @@ void decode(benchmark::State &state) {
 int main(int argc, char **argv) {
   benchmark::Initialize(&argc, argv);
   const char *dir = std::getenv("XGENMM_BENCH_ARTIFACT");
+  const char *threadsEnv = std::getenv("XGENMM_BENCH_THREADS");
+  int threads = threadsEnv ? std::atoi(threadsEnv)
+                           : (int)std::max(1u, std::thread::hardware_concurrency());
+  if (threads < 1) {
+    fprintf(stderr, "xgenmm-model-bench: XGENMM_BENCH_THREADS=%s: not a thread count\n",
+            threadsEnv);
+    return 1;
+  }
   if (!load(dir ? dir : "build/default-artifact"))
     return 1;
+  if (xgenmm_set_threads(model, threads) != XGENMM_OK) {
+    fprintf(stderr, "xgenmm-model-bench: %s\n", xgenmm_last_error());
+    return 1;
+  }
+  limits = xgenmm::bench::measureMachineLimits(threads);
+  xgenmm::bench::printMachineLimits(limits);
   const xgenmm_model_info *info = xgenmm_model_get_info(model);
   int maxPrefill = std::min(info->n_prefill_max, info->n_ctx - 1);
   benchmark::RegisterBenchmark("encode_image/views_of_a_1x2_grid", encodeView)
@@ -184,9 +253,14 @@ int main(int argc, char **argv) {
       benchmark::RegisterBenchmark("prefill", prefill)->Arg(n)->Unit(benchmark::kMillisecond);
   for (int c : {16, 512, 2048})
     if (c < maxPrefill)
-      benchmark::RegisterBenchmark("decode/context", decode)->Arg(c)->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark("decode/context", decode)
+          ->Arg(c)
+          ->Iterations(12)
+          ->UseManualTime()
+          ->Unit(benchmark::kMillisecond);
   benchmark::AddCustomContext("artifact", dir ? dir : "build/default-artifact");
   benchmark::AddCustomContext("model", info->name);
+  benchmark::AddCustomContext("threads", std::to_string(threads));
   benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
   xgenmm_free(model);
