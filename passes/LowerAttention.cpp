@@ -288,9 +288,11 @@ struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
   }
 };
 
-/// Rotate-half RoPE: the head dimension is viewed as [2, D/2]; one generic
-/// computes both halves from the angle (position + s) * theta^(-2j/D), in
-/// f32 exactly as Hugging Face computes inv_freq and the angles.
+/// Rotate-half RoPE: the head dimension is viewed as [2, D/2]; a first
+/// generic tabulates cos and sin of the angle (position + s) * theta^(-2j/D)
+/// per position and frequency ([S, D/2], in f32 exactly as Hugging Face
+/// computes inv_freq and the angles), a second rotates both halves of
+/// every head with them.
 struct LowerRope : OpRewritePattern<RopeOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(RopeOp op, PatternRewriter &rewriter) const override {
@@ -321,13 +323,18 @@ struct LowerRope : OpRewritePattern<RopeOp> {
     Value o2 = emptyTensor(b, loc, halfSizes, b.getF32Type());
     Value pos = op.getPosition();
     float theta = op.getThetaAttr().getValueAsDouble();
-    AffineMap id = b.getMultiDimIdentityMap(4);
-    auto rot = linalg::GenericOp::create(
-        b, loc, TypeRange{o1.getType(), o2.getType()}, ValueRange{x1, x2},
-        ValueRange{o1, o2}, SmallVector<AffineMap>{id, id, id, id}, iterators(4),
-        [&](OpBuilder &nb2, Location l, ValueRange a) {
-          Value si = linalg::IndexOp::create(nb2, l, 1);
-          Value j = linalg::IndexOp::create(nb2, l, 3);
+    // The angles' cosines and sines once per position and frequency,
+    // [S, D/2] (not per head: libm's cos and sin are most of RoPE's cost).
+    SmallVector<OpFoldResult> tableSizes = {s, b.getIndexAttr(half)};
+    Value cosT = emptyTensor(b, loc, tableSizes, b.getF32Type());
+    Value sinT = emptyTensor(b, loc, tableSizes, b.getF32Type());
+    auto tables = linalg::GenericOp::create(
+        b, loc, TypeRange{cosT.getType(), sinT.getType()}, ValueRange{},
+        ValueRange{cosT, sinT},
+        SmallVector<AffineMap>{b.getMultiDimIdentityMap(2), b.getMultiDimIdentityMap(2)},
+        iterators(2), [&](OpBuilder &nb2, Location l, ValueRange) {
+          Value si = linalg::IndexOp::create(nb2, l, 0);
+          Value j = linalg::IndexOp::create(nb2, l, 1);
           auto toF = [&](Value idx) {
             Value i64 = arith::IndexCastUIOp::create(nb2, l, nb2.getI64Type(), idx);
             return arith::UIToFPOp::create(nb2, l, nb2.getF32Type(), i64).getResult();
@@ -342,6 +349,18 @@ struct LowerRope : OpRewritePattern<RopeOp> {
               nb2, l, toF(arith::AddIOp::create(nb2, l, pos, si)), inv);
           Value c = math::CosOp::create(nb2, l, angle);
           Value sn = math::SinOp::create(nb2, l, angle);
+          linalg::YieldOp::create(nb2, l, ValueRange{c, sn});
+        });
+    // The rotation itself: plain arithmetic (vectorized along D/2).
+    AffineMap id = b.getMultiDimIdentityMap(4);
+    AffineMap table = AffineMap::get(4, 0, {b.getAffineDimExpr(1), b.getAffineDimExpr(3)},
+                                     b.getContext());
+    auto rot = linalg::GenericOp::create(
+        b, loc, TypeRange{o1.getType(), o2.getType()},
+        ValueRange{x1, x2, tables.getResult(0), tables.getResult(1)}, ValueRange{o1, o2},
+        SmallVector<AffineMap>{id, id, table, table, id, id}, iterators(4),
+        [&](OpBuilder &nb2, Location l, ValueRange a) {
+          Value c = a[2], sn = a[3];
           Value v1 = toF32(nb2, l, a[0]), v2 = toF32(nb2, l, a[1]);
           Value r1 = arith::SubFOp::create(nb2, l, arith::MulFOp::create(nb2, l, v1, c),
                                            arith::MulFOp::create(nb2, l, v2, sn));

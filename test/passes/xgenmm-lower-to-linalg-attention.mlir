@@ -62,14 +62,17 @@ func.func @cached(%q: tensor<?x8xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
 
 // -----
 
-// RoPE: the head dimension viewed as [2, D/2]; one generic yields both
-// rotated halves from cos/sin of (position + row) * theta^(-2j/D).
+// RoPE: the head dimension viewed as [2, D/2]; a first generic tabulates
+// cos/sin of (position + row) * theta^(-2j/D) per row and frequency (not
+// per head), a second yields both rotated halves of every head from them.
 // CHECK-LABEL: func.func @rope
 // CHECK: tensor.expand_shape %{{.*}} output_shape [1, %{{.*}}, 2, 2, 3] : tensor<1x?x12xf32> into tensor<1x?x2x2x3xf32>
-// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<1x?x2x3xf32>, tensor<1x?x2x3xf32>)
+// CHECK: %[[T:.*]]:2 = linalg.generic {{.*}} outs(%{{.*}}, %{{.*}} : tensor<?x3xf32>, tensor<?x3xf32>)
 // CHECK: math.powf
 // CHECK: math.cos
 // CHECK: math.sin
+// CHECK: %[[R:.*]]:2 = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %[[T]]#0, %[[T]]#1 : tensor<1x?x2x3xf32>, tensor<1x?x2x3xf32>, tensor<?x3xf32>, tensor<?x3xf32>) outs(%{{.*}}, %{{.*}} : tensor<1x?x2x3xf32>, tensor<1x?x2x3xf32>)
+// CHECK-NOT: math.cos
 // CHECK: tensor.insert_slice %[[R]]#0
 // CHECK: tensor.insert_slice %[[R]]#1
 func.func @rope(%x: tensor<?x12xf32>, %p: index) -> tensor<?x12xf32> {

@@ -1,0 +1,43 @@
+#!/bin/bash
+# The CPU figures of benchmarks/RESULTS.md in one run (issue 6), on an idle
+# machine: the full-size random checkpoint (real r-v1.5 shapes), its bf16
+# artifacts (fp32 matrix products, and AVX512-BF16 dot products where the
+# CPU has them), the kernels and the model stages at 1 and at N threads with
+# the machine's limits measured in the same programs, then the peers.
+#   benchmarks/run-cpu-results.sh [OUT_DIR] [--no-peers]
+# Needs a build (scripts/build.sh); the peer comparison needs
+# benchmarks/requirements-peers.txt and ~20 GB of memory. Writes
+# OUT_DIR/*.txt (default /tmp/xgenmm-cpu-results).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+out=${1:-/tmp/xgenmm-cpu-results}
+peers=1
+[[ "${2:-}" == "--no-peers" || "${1:-}" == "--no-peers" ]] && peers=0
+[[ "$out" == "--no-peers" ]] && out=/tmp/xgenmm-cpu-results
+threads=$(nproc)
+ckpt=${XGENMM_FULLSIZE:-/tmp/fullsize}
+mkdir -p "$out"
+[[ -f "$ckpt/config.json" ]] || python3 test/reference/make_fixtures.py --full-size "$ckpt"
+arts=(bf16)
+/usr/bin/time -v build/bin/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16 --dtype bf16 \
+  2> "$out/compile-bf16.txt" >/dev/null
+if grep -q avx512_bf16 /proc/cpuinfo; then
+  build/bin/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16dot --dtype bf16 \
+    --matmul-precision bf16 > /dev/null
+  arts+=(bf16dot)
+fi
+for t in 1 "$threads"; do
+  OMP_NUM_THREADS=$t build/bin/xgenmm-bench-matmul > "$out/kernels-$t.txt" 2>&1
+  for a in "${arts[@]}"; do
+    XGENMM_BENCH_THREADS=$t XGENMM_BENCH_ARTIFACT=/tmp/xgenmm-full-$a \
+      build/bin/xgenmm-model-bench --benchmark_min_time=0 \
+      --benchmark_filter='encode|prefill/16|decode' > "$out/model-$a-$t.txt" 2>&1
+  done
+done
+if [[ $peers == 1 ]]; then
+  python3 benchmarks/compare_peers.py --checkpoint "$ckpt" \
+    --artifact-bf16 /tmp/xgenmm-full-"${arts[-1]}" --threads "$threads" --reps 2 \
+    --prefill-tokens 16 --decode-context 16,512 --json-out "$out/peers.json" \
+    > "$out/peers.txt" 2>&1
+fi
+grep -h -E "machine|peak|bandwidth|Elapsed|Maximum resident|^BM_|^encode|^prefill|^decode|^\|" "$out"/*.txt
