@@ -22,6 +22,7 @@
 // per 32 columns, shared by the tile's 8 rows).
 //
 //===----------------------------------------------------------------------===//
+#include "passes/LoweringUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -48,16 +49,7 @@ namespace {
 /// out[m, n] += a[m, k] * f32(w[k, n]), a f32, w bf16, K static and even,
 /// M not statically 1.
 bool isBf16Candidate(linalg::GenericOp g) {
-  if (!g->hasAttr("xgenmm.matmul") || g.getNumDpsInputs() != 2 ||
-      g.getNumDpsInits() != 1 || g.getNumLoops() != 3 || !g.hasPureTensorSemantics())
-    return false;
-  MLIRContext *ctx = g.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
-  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
-      maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
-      maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
+  if (!g->hasAttr("xgenmm.matmul") || !lowering::isRowMajorMatmul(g))
     return false;
   auto a = dyn_cast<RankedTensorType>(g.getDpsInputs()[0].getType());
   auto w = dyn_cast<RankedTensorType>(g.getDpsInputs()[1].getType());

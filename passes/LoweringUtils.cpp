@@ -160,4 +160,18 @@ Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
   return expandLikeLeading(b, loc, m, x);
 }
 
+bool isRowMajorMatmul(linalg::GenericOp g) {
+  if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 || g.getNumLoops() != 3 ||
+      !g.hasPureTensorSemantics() ||
+      g.getIteratorTypesArray()[2] != utils::IteratorType::reduction)
+    return false;
+  MLIRContext *ctx = g.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
+  return maps[0] == AffineMap::get(3, 0, {m, k}, ctx) &&
+         maps[1] == AffineMap::get(3, 0, {k, n}, ctx) &&
+         maps[2] == AffineMap::get(3, 0, {m, n}, ctx);
+}
+
 } // namespace mlir::xgenmm::lowering

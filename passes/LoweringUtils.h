@@ -49,6 +49,11 @@ Value f32Const(OpBuilder &b, Location loc, double value);
 /// Iterator types: all parallel, with the last `reductions` dims reduced.
 SmallVector<utils::IteratorType> iterators(unsigned rank, unsigned reductions = 0);
 
+/// Whether `g` is a row-major matmul on tensors as
+/// xgenmm-transpose-dense-weights leaves dense layers: one init, two inputs,
+/// loops (m, n, k) with maps (m, k), (k, n), (m, n), the last a reduction.
+bool isRowMajorMatmul(linalg::GenericOp g);
+
 /// Collapses [d0, ..., dn-2, K] into [d0 * ... * dn-2, K] (or expands a
 /// vector [K] into [1, K]).
 Value collapseToMatrix(OpBuilder &b, Location loc, Value v);

@@ -19,6 +19,7 @@
 // thread consecutive parts, i.e. one contiguous stretch of the weight.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/LoweringUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -48,16 +49,7 @@ int64_t partsFor(int64_t k, int64_t maxParts, int64_t minRows) {
 /// K, N static, not already inside a split.
 bool isSplittable(linalg::GenericOp g) {
   if (!g->hasAttr("xgenmm.matmul") || g->hasAttr("xgenmm.matvec_part") ||
-      g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
-      g.getNumLoops() != 3 || !g.hasPureTensorSemantics())
-    return false;
-  MLIRContext *ctx = g.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
-  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
-      maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
-      maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
+      !lowering::isRowMajorMatmul(g))
     return false;
   auto w = dyn_cast<RankedTensorType>(g.getDpsInputs()[1].getType());
   auto out = dyn_cast<RankedTensorType>(g.getDpsInits()[0].getType());
