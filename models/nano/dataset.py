@@ -126,7 +126,7 @@ class Picture:
 
     def describe(self) -> str:
         objs = sorted(self.objects, key=lambda o: SHAPES.index(o.shape))
-        parts = [f"a {o.colour} {o.shape}" for o in objs]
+        parts = [f"{article(o.colour)} {o.colour} {o.shape}" for o in objs]
         if len(parts) == 1:
             text = parts[0]
         elif len(parts) == 2:
@@ -134,6 +134,16 @@ class Picture:
         else:
             text = f"{parts[0]}, {parts[1]} and {parts[2]}"
         return text[0].upper() + text[1:] + "."
+
+
+def article(word: str) -> str:
+    """The indefinite article before ``word``: "an orange", "a red"."""
+    return "an" if word[0] in "aeiou" else "a"
+
+
+def shape_answer(shape: str) -> str:
+    """The answer to the shape question, e.g. "A circle." """
+    return f"{article(shape).capitalize()} {shape}."
 
 
 def _jitter(rgb, rng: random.Random, amount: int) -> tuple[int, int, int]:
@@ -224,7 +234,7 @@ def make_sample(rng: random.Random) -> Sample:
         o = pic.objects[0]
         qtype = rng.choice(("shape", "colour", "position", "count", "describe"))
         if qtype == "shape":
-            return Sample(qtype, [pic], QUESTIONS["shape"], f"A {o.shape}.")
+            return Sample(qtype, [pic], QUESTIONS["shape"], shape_answer(o.shape))
         if qtype == "colour":
             return Sample(qtype, [pic], QUESTIONS["colour"].format(shape=o.shape), o.colour.capitalize() + ".")
         if qtype == "position":
@@ -248,18 +258,18 @@ def make_sample(rng: random.Random) -> Sample:
 
 def make_group(rng: random.Random) -> list[Sample]:
     """Pictures with every question asked about them (training: one vision pass serves all).
-    60% one-object pictures (all five questions), 25% two or three objects (count, describe,
-    the colour of one of them), 15% two-picture comparisons."""
+    70% one-object pictures (all five questions), 20% two or three objects (count, describe,
+    the colour of one of them), 10% two-picture comparisons."""
     r = rng.random()
-    if r < 0.6:
+    if r < 0.7:
         pic = random_picture(rng, 1)
         o = pic.objects[0]
-        return [Sample("shape", [pic], QUESTIONS["shape"], f"A {o.shape}."),
+        return [Sample("shape", [pic], QUESTIONS["shape"], shape_answer(o.shape)),
                 Sample("colour", [pic], QUESTIONS["colour"].format(shape=o.shape), o.colour.capitalize() + "."),
                 Sample("position", [pic], QUESTIONS["position"].format(shape=o.shape), POSITIONS[pic.position][1]),
                 Sample("count", [pic], QUESTIONS["count"], NUMBERS[1]),
                 Sample("describe", [pic], QUESTIONS["describe"], pic.describe())]
-    if r < 0.85:
+    if r < 0.9:
         pic = random_picture(rng, rng.choice((2, 3)))
         o = rng.choice(pic.objects)
         return [Sample("colour", [pic], QUESTIONS["colour"].format(shape=o.shape), o.colour.capitalize() + "."),
@@ -307,7 +317,7 @@ def corpus_lines() -> list[str]:
             lines += [q.format(shape=s) for s in SHAPES]
         else:
             lines.append(q)
-    lines += [f"A {s}." for s in SHAPES]
+    lines += [shape_answer(s) for s in SHAPES]
     lines += [c.capitalize() + "." for c in COLOURS]
     lines += [a for _, a in POSITIONS.values()]
     lines += list(NUMBERS.values()) + ["The first picture.", "The second picture."]

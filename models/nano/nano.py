@@ -46,7 +46,7 @@ imgref = _load_image_reference()
 ITL = nano_tok.initial_tokenizer_len()  # 768
 CFG = ModelCfg(
     # 48 px views, 6 px patches -> 8 x 8 = 64 tokens per view; grids 48x96, 96x48, 96x96, 144x48, 48x144
-    vision=VisionCfg(hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+    vision=VisionCfg(hidden_size=96, intermediate_size=384, num_hidden_layers=2, num_attention_heads=6,
                      image_size=48, patch_size=6),
     resampler=ResamplerCfg(depth=2, heads=4, dim_head=16, num_latents=8, ff_mult=2),
     text=TextCfg(vocab_size=832, hidden_size=96, intermediate_size=192, num_hidden_layers=2,
@@ -129,34 +129,67 @@ def batch_loss(model: xr.XGenMM, images: list[dict], seqs: list[dict]) -> tuple[
 
     ``images``: preprocessed pictures, each encoded once; ``seqs[i]``: ``ids`` (prompt +
     answer + <|end|>), ``answer_start`` (index in ids of the first answer id), ``image_idx``
-    (indices into ``images``, in <image> order). Sequences are right-padded; the causal mask
-    keeps padding out of every real position.
+    (indices into ``images``, in <image> order).
+
+    The sequences about the same pictures are packed into one row: their common prefix
+    (system prompt, ``<|user|>``, the pictures' vision tokens) once, then each sequence's
+    remaining tokens (question, answer) as a branch that attends to the prefix and to itself
+    only, with the positions it has on its own (``position_ids``, a 4-D additive mask). Each
+    sequence's logits are those of the sequence alone (up to rounding); the language model
+    runs on about 2.3 times fewer positions. Rows are right-padded; a padding position
+    attends to itself and the prefix, and no real position attends to padding.
     """
     vlm = model.vlm
     t = CFG.text
+    embed = vlm.lang_model.model.embed_tokens
     vis = encode_images(model, images)
-    embs, targets = [], []
-    for b in seqs:
-        ids = b["ids"]
-        emb = vlm.lang_model.model.embed_tokens(torch.tensor(ids))
-        spliced, _ = xr.splice(emb, ids, t.image_token_id, [vis[k] for k in b["image_idx"]])
-        shift = spliced.shape[0] - len(ids)  # every answer id moves by the inserted rows
-        pos = [shift + j - 1 for j in range(b["answer_start"], len(ids))]  # predicting positions
-        embs.append(spliced)
-        targets.append((pos, ids[b["answer_start"]:]))
-    lmax = max(e.shape[0] for e in embs)
-    x = torch.zeros(len(embs), lmax, t.hidden_size)
-    mask = torch.zeros(len(embs), lmax, dtype=torch.long)
-    for i, e in enumerate(embs):
-        x[i, : e.shape[0]] = e
-        mask[i, : e.shape[0]] = 1
-    h = vlm.lang_model.model(inputs_embeds=x, attention_mask=mask).last_hidden_state
-    rows = torch.tensor([i for i, (p, _) in enumerate(targets) for _ in p])
-    cols = torch.tensor([q for p, _ in targets for q in p])
-    y = torch.tensor([tid for _, ids in targets for tid in ids])
+    by_images: dict[tuple, list[int]] = {}
+    for i, b in enumerate(seqs):
+        by_images.setdefault(tuple(b["image_idx"]), []).append(i)
+    rows_emb, rows_pos, rows_branch = [], [], []
+    where: dict[int, tuple[int, list[int]]] = {}  # seq -> (row, packed index predicting each answer id)
+    for key, members in by_images.items():
+        all_ids = [seqs[i]["ids"] for i in members]
+        n = min(seqs[i]["answer_start"] for i in members) - 1  # the last prompt token opens a branch
+        for ids in all_ids[1:]:
+            n = min(n, next((j for j, (a, b) in enumerate(zip(all_ids[0], ids)) if a != b), n))
+        prefix = all_ids[0][:n]
+        assert prefix.count(t.image_token_id) == len(key), "every <image> must be in the shared prefix"
+        spliced, _ = xr.splice(embed(torch.tensor(prefix)), prefix, t.image_token_id, [vis[k] for k in key])
+        p = spliced.shape[0]
+        parts, pos, branch = [spliced], list(range(p)), [-1] * p
+        for bi, i in enumerate(members):
+            ids, a0 = seqs[i]["ids"], seqs[i]["answer_start"]
+            suffix = ids[n:]
+            assert t.image_token_id not in suffix
+            first = len(pos)
+            parts.append(embed(torch.tensor(suffix)))
+            pos += range(p, p + len(suffix))
+            branch += [bi] * len(suffix)
+            where[i] = (len(rows_emb), [first + j - 1 - n for j in range(a0, len(ids))])
+        rows_emb.append(torch.cat(parts))
+        rows_pos.append(pos)
+        rows_branch.append(branch)
+    lmax = max(e.shape[0] for e in rows_emb)
+    x = torch.zeros(len(rows_emb), lmax, t.hidden_size)
+    position_ids = torch.zeros(len(rows_emb), lmax, dtype=torch.long)
+    br = torch.full((len(rows_emb), lmax), -2, dtype=torch.long)
+    for r, (e, pos, branch) in enumerate(zip(rows_emb, rows_pos, rows_branch)):
+        x[r, : e.shape[0]] = e
+        position_ids[r, : len(pos)] = torch.tensor(pos)
+        br[r, : len(branch)] = torch.tensor(branch)
+    idx = torch.arange(lmax)
+    allowed = (idx[None, None, :] <= idx[None, :, None]) & (
+        (br[:, None, :] == -1) | (br[:, None, :] == br[:, :, None]))
+    mask = torch.zeros(allowed.shape).masked_fill_(~allowed, torch.finfo(torch.float32).min)[:, None]
+    h = vlm.lang_model.model(inputs_embeds=x, attention_mask=mask, position_ids=position_ids).last_hidden_state
+    rows = torch.tensor([where[i][0] for i in range(len(seqs)) for _ in where[i][1]])
+    cols = torch.tensor([q for i in range(len(seqs)) for q in where[i][1]])
+    seq_of = torch.tensor([i for i in range(len(seqs)) for _ in where[i][1]])
+    y = torch.tensor([tid for b in seqs for tid in b["ids"][b["answer_start"]:]])
     logits = vlm.lang_model.lm_head(h[rows, cols])
     per_token = F.cross_entropy(logits, y, reduction="none")
-    per_seq = torch.zeros(len(seqs)).index_add_(0, rows, per_token.detach())
+    per_seq = torch.zeros(len(seqs)).index_add_(0, seq_of, per_token.detach())
     return per_token.mean(), per_seq
 
 

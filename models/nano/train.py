@@ -33,8 +33,8 @@ import tokenizer as nano_tok  # noqa: E402
 
 TRAIN_SEED = 1  # data stream
 INIT_SEED = 1234  # weights
-STEPS = 3000
-BATCH = 12  # picture groups per step (about 46 question sequences, 14 pictures)
+STEPS = 7500
+BATCH = 12  # picture groups per step (about 50 question sequences, 13 pictures)
 PEAK_LR = 1e-3
 WARMUP = 100
 WEIGHT_DECAY = 0.01

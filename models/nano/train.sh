@@ -3,7 +3,7 @@
 #   models/nano/xgenmm-nano/   the checkpoint (released layout)
 #   models/nano/train_log.json loss curve, times, versions, sha256 of every file
 #   models/nano/eval_results.json, models/nano/eval/   accuracy and the committed eval set
-# One CPU thread (torch.set_num_threads(1)); about 25 minutes of CPU time.
+# One CPU thread (torch.set_num_threads(1)); about 29 minutes of CPU time.
 set -eu
 cd "$(dirname "$0")/../.."
 python3 -m pip install -q -r models/nano/requirements.txt 2>/dev/null || \
