@@ -75,13 +75,17 @@ struct Dims {
   /// Bytes one decode step after `context` tokens must read at least: the
   /// language model's weights (`weightBytes` per element), the head's used
   /// rows, and the cached keys and values (`kvBytes` per element).
-  double decodeBytes(double context, double weightBytes, double kvBytes) const {
+  /// `lmStoredBytes`, when known (> 0), replaces the weight term: the bytes
+  /// weights.bin holds for the language model (quantized values and scales
+  /// included).
+  double decodeBytes(double context, double weightBytes, double kvBytes,
+                     double lmStoredBytes = 0) const {
     double qkv = (heads + 2.0 * kvHeads) * headDim;
     double weights = layers * (d * qkv + d * (double)heads * headDim + d * 2.0 * inter +
                                inter * (double)d) +
                      (double)d * vocab;
     double kv = layers * 2.0 * context * kvHeads * headDim;
-    return weights * weightBytes + kv * kvBytes;
+    return (lmStoredBytes > 0 ? lmStoredBytes : weights * weightBytes) + kv * kvBytes;
   }
 };
 
@@ -90,6 +94,10 @@ xgenmm_model *model = nullptr;
 Dims dims;
 xgenmm::bench::MachineLimits limits;
 double weightBytes = 4, kvBytes = 4; // per element, from the manifest
+/// The language model's weights as stored (manifest "weights" tensors under
+/// vlm.lang_model., the embedding table excepted: one row per token); 0 for
+/// artifacts whose manifest does not list them.
+double lmStoredBytes = 0;
 
 int64_t at(const xgenmm::JsonValue &root, std::initializer_list<const char *> path) {
   const xgenmm::JsonValue *v = &root;
@@ -133,6 +141,14 @@ bool load(const std::string &dir) {
   weightBytes = elementBytes(manifest->get("dtype"));
   if (const xgenmm::JsonValue *kv = manifest->get("kv_cache"))
     kvBytes = elementBytes(kv->get("dtype"));
+  if (const xgenmm::JsonValue *w = manifest->get("weights"))
+    if (const xgenmm::JsonValue *tensors = w->get("tensors"))
+      for (const xgenmm::JsonValue &t : tensors->asArray()) {
+        const std::string &name = t.get("name")->asString();
+        if (name.rfind("vlm.lang_model.", 0) == 0 &&
+            name.find("embed_tokens") == std::string::npos)
+          lmStoredBytes += (double)t.get("bytes")->asInteger();
+      }
   model = xgenmm_load(dir.c_str());
   if (!model) {
     fprintf(stderr, "xgenmm-model-bench: %s\n", xgenmm_last_error());
@@ -214,7 +230,8 @@ void decode(benchmark::State &state) {
   if (!steps.empty()) {
     std::sort(steps.begin(), steps.end());
     double median = steps[steps.size() / 2];
-    double bytes = dims.decodeBytes(context + steps.size() / 2.0, weightBytes, kvBytes);
+    double bytes =
+        dims.decodeBytes(context + steps.size() / 2.0, weightBytes, kvBytes, lmStoredBytes);
     state.counters["median_ms"] = median * 1e3;
     state.counters["tokens/s"] = 1.0 / median;
     state.counters["GB/s"] = bytes / median * 1e-9;

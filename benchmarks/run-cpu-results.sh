@@ -16,27 +16,32 @@ peers=1
 [[ "$out" == "--no-peers" ]] && out=/tmp/xgenmm-cpu-results
 threads=$(nproc)
 ckpt=${XGENMM_FULLSIZE:-/tmp/fullsize}
+# The binaries (a copy lets the tree be rebuilt while this runs).
+bin=${XGENMM_BIN:-build/bin}
 mkdir -p "$out"
 [[ -f "$ckpt/config.json" ]] || python3 test/reference/make_fixtures.py --full-size "$ckpt"
 arts=(bf16)
-/usr/bin/time -v build/bin/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16 --dtype bf16 \
+/usr/bin/time -v "$bin"/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16 --dtype bf16 \
   2> "$out/compile-bf16.txt" >/dev/null
 if grep -q avx512_bf16 /proc/cpuinfo; then
-  build/bin/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16dot --dtype bf16 \
+  "$bin"/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16dot --dtype bf16 \
     --matmul-precision bf16 > /dev/null
   arts+=(bf16dot)
 fi
 for t in 1 "$threads"; do
-  OMP_NUM_THREADS=$t build/bin/xgenmm-bench-matmul > "$out/kernels-$t.txt" 2>&1
+  OMP_NUM_THREADS=$t "$bin"/xgenmm-bench-matmul > "$out/kernels-$t.txt" 2>&1
+  # Prefill of 1024 tokens (about a minute) at N threads only.
+  filter='encode|prefill/16$|decode'
+  [[ $t != 1 ]] && filter='encode|prefill/16$|prefill/1024$|decode'
   for a in "${arts[@]}"; do
     XGENMM_BENCH_THREADS=$t XGENMM_BENCH_ARTIFACT=/tmp/xgenmm-full-$a \
-      build/bin/xgenmm-model-bench --benchmark_min_time=0 \
-      --benchmark_filter='encode|prefill/16|decode' > "$out/model-$a-$t.txt" 2>&1
+      "$bin"/xgenmm-model-bench --benchmark_min_time=0 \
+      --benchmark_filter="$filter" > "$out/model-$a-$t.txt" 2>&1
   done
 done
 if [[ $peers == 1 ]]; then
   python3 benchmarks/compare_peers.py --checkpoint "$ckpt" \
-    --artifact-bf16 /tmp/xgenmm-full-"${arts[-1]}" --threads "$threads" --reps 2 \
+    --artifact-bf16 /tmp/xgenmm-full-"${arts[-1]}" --model-bench "$bin"/xgenmm-model-bench --threads "$threads" --reps 2 \
     --prefill-tokens 16 --decode-context 16,512 --json-out "$out/peers.json" \
     > "$out/peers.txt" 2>&1
 fi

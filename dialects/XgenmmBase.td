@@ -56,6 +56,12 @@ def Xgenmm_Activation : RankedTensorOf<[F32, BF16]>;
 def Xgenmm_WeightTensor : RankedTensorOf<[F32, BF16, F16]>;
 def Xgenmm_StaticWeightTensor
     : StaticShapeTensorOf<[F32, BF16, F16]>;
+// What a weight reference may produce: a float tensor, or the int8 values
+// of a quantized weight (`#xgenmm.quant`).
+def Xgenmm_StaticStoredTensor
+    : StaticShapeTensorOf<[F32, BF16, F16, I8]>;
+def Xgenmm_QuantValues : RankedTensorOf<[I8]>;
+def Xgenmm_QuantScales : RankedTensorOf<[F32]>;
 def Xgenmm_TokenIds : RankedTensorOf<[I32, I64]>;
 def Xgenmm_Mask : RankedTensorOf<[I1]>;
 
@@ -87,6 +93,34 @@ def Xgenmm_SourceAttr : Xgenmm_Attr<"Source", "source"> {
                         "int64_t":$offset,
                         "::mlir::Type":$dtype);
   let assemblyFormat = "`<` $file `,` $offset `,` $dtype `>`";
+  let genVerifyDecl = 1;
+}
+
+def Xgenmm_QuantAttr : Xgenmm_Attr<"Quant", "quant"> {
+  let summary = "how a weight is stored group-quantized";
+  let description = [{
+    Marks a `xgenmm.weight` as one part of a weight quantized at compile
+    time with `scheme` (`"int8"`: symmetric, round to nearest, values in
+    [-127, 127]) over groups of `group_size` consecutive input features
+    (the checkpoint's last dimension, K):
+
+    * `"values"`: the quantized values, stored K-major as the kernels stream
+      them: `[K, N]` i8 per layer for a `[N, K]` checkpoint tensor;
+    * `"scales"`: one f32 scale per group and output feature, `[K / group, N]`
+      per layer (`w[n, k] ~ values[k, n] * scales[k / group, n]`);
+    * `"dequantized"`: the checkpoint's layout and a float type, the values
+      already multiplied by their scales when the weights are written (the
+      f32 computation the quantized kernels are checked against, and a way
+      to measure a scheme's accuracy alone).
+
+    ```mlir
+    #xgenmm.quant<"int8", 32, "values">
+    ```
+  }];
+  let parameters = (ins StringRefParameter<"quantization scheme">:$scheme,
+                        "int64_t":$groupSize,
+                        StringRefParameter<"which part of the weight">:$part);
+  let assemblyFormat = "`<` $scheme `,` $groupSize `,` $part `>`";
   let genVerifyDecl = 1;
 }
 

@@ -101,6 +101,19 @@ LogicalResult SourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   return success();
 }
 
+LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                StringRef scheme, int64_t groupSize, StringRef part) {
+  if (scheme != "int8")
+    return emitError() << "quantization scheme must be int8, got '" << scheme << "'";
+  if (groupSize <= 0)
+    return emitError() << "quantization group size must be positive, got " << groupSize;
+  if (part != "values" && part != "scales" && part != "dequantized")
+    return emitError() << "quantized weight part must be values, scales or "
+                          "dequantized, got '"
+                       << part << "'";
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // WeightOp
 //===----------------------------------------------------------------------===//
@@ -150,6 +163,36 @@ LogicalResult WeightOp::verify() {
              << perTensor << " source(s), one per layer, got "
              << sources->size();
   }
+  Type elt = type.getElementType();
+  QuantAttr quant = getQuantAttr();
+  if (!quant) {
+    if (!isa<FloatType>(elt))
+      return emitOpError("an integer weight type needs a #xgenmm.quant part, got ")
+             << type;
+    return success();
+  }
+  // Per layer: [K, N] values or [K / group, N] scales (K-major), or the
+  // checkpoint's [N, K] dequantized.
+  int64_t rank = type.getRank() - (getLayers() ? 1 : 0);
+  if (rank != 2)
+    return emitOpError("a quantized weight must be a matrix per layer, got ") << type;
+  int64_t g = quant.getGroupSize();
+  int64_t k = quant.getPart() == "dequantized" ? type.getShape().back()
+                                               : type.getShape()[type.getRank() - 2];
+  if (quant.getPart() == "values") {
+    if (!elt.isInteger(8))
+      return emitOpError("quantized values must be i8, got ") << type;
+  } else if (quant.getPart() == "scales") {
+    if (!elt.isF32())
+      return emitOpError("quantization scales must be f32, got ") << type;
+    return success(); // K / group rows: nothing to check against.
+  } else if (!isa<FloatType>(elt)) {
+    return emitOpError("a dequantized weight must be a float tensor, got ") << type;
+  }
+  if (k % g != 0)
+    return emitOpError("in-features ")
+           << k << " of weight '" << name << "' are not a multiple of the group size "
+           << g;
   return success();
 }
 
@@ -204,6 +247,32 @@ LogicalResult LinearOp::verify() {
     return failure();
   SmallVector<int64_t> expected(in.begin(), in.end());
   expected.back() = w[0];
+  if (failed(expectShape(*this, "result", getResult(), expected)))
+    return failure();
+  return expectSameElementType(*this, getResult(), getInput());
+}
+
+LogicalResult QuantizedLinearOp::verify() {
+  ArrayRef<int64_t> in = shapeOf(getInput()), q = shapeOf(getValues());
+  int64_t g = getGroupSize();
+  if (in.empty())
+    return emitOpError("input must have rank >= 1");
+  if (q.size() != 2)
+    return emitOpError("values must be [in, out] (K-major), got ") << shapeStr(q);
+  if (!ShapedType::isDynamic(q[0]) && q[0] % g != 0)
+    return emitOpError("in-features ") << q[0] << " are not a multiple of the group size "
+                                       << g;
+  if (!compatible(in.back(), q[0]))
+    return emitOpError("input has ")
+           << in.back() << " features but the values " << shapeStr(q) << " expect "
+           << q[0];
+  int64_t groups = ShapedType::isDynamic(q[0]) ? ShapedType::kDynamic : q[0] / g;
+  if (failed(expectShape(*this, "scales", getScales(), {groups, q[1]})))
+    return failure();
+  if (getBias() && failed(expectShape(*this, "bias", getBias(), {q[1]})))
+    return failure();
+  SmallVector<int64_t> expected(in.begin(), in.end());
+  expected.back() = q[1];
   if (failed(expectShape(*this, "result", getResult(), expected)))
     return failure();
   return expectSameElementType(*this, getResult(), getInput());

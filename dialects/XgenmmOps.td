@@ -40,13 +40,27 @@ def Xgenmm_WeightOp : Xgenmm_Op<"weight", [Pure]> {
     %b = xgenmm.weight "vlm.lang_model.lm_head.bias"
              from [#xgenmm.source<"model.safetensors", 4096, f32>] : tensor<32064xf32>
     ```
+
+    `quant`, when present, makes the result one part of the group-quantized
+    form of the checkpoint tensor (`#xgenmm.quant`): its i8 values or f32
+    scales, K-major, which `xgenmm.quantized_linear` consumes, or its
+    dequantized float values in the checkpoint's layout.
+
+    ```mlir
+    %q = xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.down_proj.weight"
+           layers 32 quant <"int8", 32, "values"> : tensor<32x8192x3072xi8>
+    %s = xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.down_proj.weight"
+           layers 32 quant <"int8", 32, "scales"> : tensor<32x256x3072xf32>
+    ```
   }];
   let arguments = (ins StrAttr:$name,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$layers,
+                       OptionalAttr<Xgenmm_QuantAttr>:$quant,
                        OptionalAttr<Xgenmm_SourceArrayAttr>:$sources);
-  let results = (outs Xgenmm_StaticWeightTensor:$result);
+  let results = (outs Xgenmm_StaticStoredTensor:$result);
   let assemblyFormat = [{
-    $name (`layers` $layers^)? (`from` $sources^)? attr-dict `:` type($result)
+    $name (`layers` $layers^)? (`quant` $quant^)? (`from` $sources^)? attr-dict
+    `:` type($result)
   }];
   let hasVerifier = 1;
   let extraClassDeclaration = [{
@@ -116,6 +130,35 @@ def Xgenmm_LinearOp : Xgenmm_Op<"linear", [Pure]> {
   }];
   let hasVerifier = 1;
   let hasCanonicalizer = 1;
+}
+
+def Xgenmm_QuantizedLinearOp : Xgenmm_Op<"quantized_linear", [Pure]> {
+  let summary = "y = x W^T (+ b) over a group-quantized weight";
+  let description = [{
+    `xgenmm.linear` whose weight is stored quantized (`#xgenmm.quant`):
+    `values [K, N]` (i8, K-major: the layout the kernels stream), `scales
+    [K / group_size, N]` (f32), `W[n, k] = values[k, n] * scales[k /
+    group_size, n]`; `input [..., K]`, optional `bias [N]`, result `[..., N]`.
+    The scales are applied inside the accumulation: the weight is never
+    materialised in float.
+
+    ```mlir
+    %y = xgenmm.quantized_linear %x, %q, %s group 32
+         : tensor<?x3072xf32>, tensor<3072x9216xi8>, tensor<96x9216xf32>
+           -> tensor<?x9216xf32>
+    ```
+  }];
+  let arguments = (ins Xgenmm_Activation:$input, Xgenmm_QuantValues:$values,
+                       Xgenmm_QuantScales:$scales,
+                       Optional<Xgenmm_WeightTensor>:$bias,
+                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
+  let results = (outs Xgenmm_Activation:$result);
+  let assemblyFormat = [{
+    $input `,` $values `,` $scales (`,` $bias^)? `group` $group_size attr-dict
+    `:` type($input) `,` type($values) `,` type($scales) (`,` type($bias)^)?
+    `->` type($result)
+  }];
+  let hasVerifier = 1;
 }
 
 def Xgenmm_LayerNormOp : Xgenmm_Op<"layer_norm",

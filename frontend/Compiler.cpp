@@ -1,6 +1,7 @@
 //===- Compiler.cpp - checkpoint or xgenmm IR -> artifact -----------------===//
 #include "frontend/Compiler.h"
 #include "frontend/GpuCompiler.h"
+#include "frontend/Quantize.h"
 
 #include "dialects/XgenmmOps.h"
 #include "passes/Passes.h"
@@ -237,6 +238,16 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
     bool isTransposed = transposedAttr && transposedAttr.getValue();
     int64_t cols = isTransposed ? type.getShape().back() : 0; // N
     int64_t rows = isTransposed ? perLayer / cols : 0;        // K
+    // A quantized weight (#xgenmm.quant): the checkpoint's [N, K] per layer
+    // is quantized here; `values` [K, N] and `scales` [K / group, N] are
+    // stored transposed, `dequantized` in the checkpoint layout as floats.
+    auto quant = entry.getAs<mlir::xgenmm::QuantAttr>("quant");
+    int64_t group = quant ? quant.getGroupSize() : 1;
+    bool isScales = quant && quant.getPart() == "scales";
+    // Checkpoint elements per layer.
+    int64_t sourceElements = isScales ? perLayer * group : perLayer;
+    std::vector<float> wf, deq, scales;
+    std::vector<int8_t> q;
     converted.resize(perLayer * eltBytes);
     transposed.resize(isTransposed ? perLayer * eltBytes : 0);
     for (int64_t l = 0; l < layers; ++l) {
@@ -244,12 +255,35 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
       if (size_t at = layerName.find("{}"); at != std::string::npos)
         layerName.replace(at, 2, std::to_string(l));
       const TensorInfo *t = weights.find(layerName);
-      if (!t || t->numElements() != perLayer) {
+      if (!t || t->numElements() != sourceElements) {
         error = "weight '" + layerName + "' is missing from the checkpoint or "
                 "has another size than the IR says";
         return false;
       }
-      convert(*t, type.getElementType(), converted.data());
+      if (quant) {
+        // [N, K] in f32, quantized by rows of K.
+        int64_t n = t->shape.empty() ? 1 : t->shape[0];
+        int64_t k = sourceElements / n;
+        wf.resize(sourceElements);
+        q.resize(sourceElements);
+        scales.resize(sourceElements / group);
+        convert(*t, Float32Type::get(type.getContext()), reinterpret_cast<uint8_t *>(wf.data()));
+        quantizeInt8(wf.data(), n, k, group, q.data(), scales.data());
+        if (quant.getPart() == "values") {
+          std::memcpy(converted.data(), q.data(), perLayer);
+        } else if (isScales) {
+          std::memcpy(converted.data(), scales.data(), perLayer * 4);
+        } else {
+          deq.resize(sourceElements);
+          dequantizeInt8(q.data(), scales.data(), n, k, group, deq.data());
+          TensorInfo f32 = *t;
+          f32.dtype = DType::F32;
+          f32.data = reinterpret_cast<const uint8_t *>(deq.data());
+          convert(f32, type.getElementType(), converted.data());
+        }
+      } else {
+        convert(*t, type.getElementType(), converted.data());
+      }
       releasePages(*t);
       const uint8_t *out = converted.data();
       if (isTransposed) {
@@ -266,7 +300,9 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
                 for (int64_t k = k0; k < std::min(rows, k0 + kBlock); ++k)
                   dst[k * cols + n] = src[n * rows + k];
         };
-        if (eltBytes == 2)
+        if (eltBytes == 1)
+          transpose(uint8_t());
+        else if (eltBytes == 2)
           transpose(uint16_t());
         else
           transpose(uint32_t());
@@ -312,9 +348,105 @@ JsonValue fileEntry(const std::string &file, std::string &error) {
 
 } // namespace
 
+/// The manifest's "weights": the quantization asked for and, per tensor of
+/// weights.bin, its storage: name, type, bytes and scheme (f32, bf16, or
+/// int8 values / scales / dequantized with the group size).
+static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
+                          const std::vector<std::string> &quantParts) {
+  std::vector<JsonValue> tensors;
+  if (auto layout = module->getAttrOfType<ArrayAttr>("xgenmm.weight_layout"))
+    for (Attribute a : layout) {
+      auto entry = cast<DictionaryAttr>(a);
+      auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
+      std::string typeStr;
+      llvm::raw_string_ostream os(typeStr);
+      type.print(os);
+      std::string scheme = type.getElementType().isBF16() ? "bf16" : "f32";
+      std::vector<std::pair<std::string, JsonValue>> members = {
+          {"name", JsonValue::string(entry.getAs<StringAttr>("name").str())},
+          {"type", JsonValue::string(typeStr)},
+          {"bytes", JsonValue::integer(entry.getAs<IntegerAttr>("bytes").getInt())}};
+      if (auto quant = entry.getAs<mlir::xgenmm::QuantAttr>("quant")) {
+        members.emplace_back("scheme", JsonValue::string(quant.getScheme().str()));
+        members.emplace_back("part", JsonValue::string(quant.getPart().str()));
+        members.emplace_back("group_size", JsonValue::integer(quant.getGroupSize()));
+      } else {
+        members.emplace_back("scheme", JsonValue::string(scheme));
+      }
+      tensors.push_back(JsonValue::object(members));
+    }
+  std::vector<JsonValue> parts;
+  for (const std::string &p : quantParts)
+    parts.push_back(JsonValue::string(p));
+  return JsonValue::object(
+      {{"quantized_parts", JsonValue::array(parts)},
+       {"scheme", quantParts.empty() ? JsonValue::null() : JsonValue::string("int8")},
+       {"group_size", quantParts.empty() ? JsonValue::null()
+                                         : JsonValue::integer(options.groupSize)},
+       {"simulated", JsonValue::boolean(options.simulateQuantization)},
+       {"tensors", JsonValue::array(tensors)}});
+}
+
+/// The model parts --weights quantizes, or an error.
+static bool quantizedParts(const CompileOptions &options, std::vector<std::string> &parts,
+                    std::string &error) {
+  llvm::StringRef spec = options.weights;
+  if (spec.empty() || spec == "f32" || spec == "bf16")
+    return true;
+  if (spec == "int8") {
+    parts = {"language"};
+  } else if (!spec.contains('=')) {
+    error = "--weights must be f32, bf16, int8 or part=scheme,..., got '" + spec.str() + "'" +
+            (spec == "int4" ? " (int4 is not implemented yet; use int8)" : "");
+    return false;
+  } else {
+    llvm::SmallVector<llvm::StringRef> items;
+    spec.split(items, ',');
+    for (llvm::StringRef item : items) {
+      auto [part, scheme] = item.split('=');
+      part = part.trim();
+      scheme = scheme.trim();
+      if (part != "vision" && part != "resampler" && part != "language") {
+        error = "--weights: unknown model part '" + part.str() +
+                "' (parts: vision, resampler, language; the LM head and the patch "
+                "embedding are not quantized)";
+        return false;
+      }
+      if (scheme == "f32" || scheme == "bf16")
+        continue; // Follows --dtype.
+      if (scheme != "int8") {
+        error = "--weights: unsupported scheme '" + scheme.str() + "' for " + part.str() +
+                (scheme == "int4" ? " (int4 is not implemented yet; use int8)"
+                                  : " (supported: int8)");
+        return false;
+      }
+      parts.push_back(part.str());
+    }
+  }
+  const int64_t g = options.groupSize;
+  if (g != 8 && g != 16 && g != 32 && g != 64 && g != 128) {
+    error = "--group-size must be 32, 64 or 128 (8 or 16 for tiny models), got " +
+            std::to_string(g);
+    return false;
+  }
+  return true;
+}
+
 bool compileArtifact(const std::string &input, const std::string &output,
                      const CompileOptions &options, llvm::raw_ostream &log,
                      std::string &error) {
+  std::vector<std::string> quantParts;
+  if (!quantizedParts(options, quantParts, error))
+    return false;
+  if (options.simulateQuantization && quantParts.empty()) {
+    error = "--simulate-quantization needs --weights with a quantized part (e.g. int8)";
+    return false;
+  }
+  if (!quantParts.empty() && isGpuTarget(options)) {
+    error = "--weights " + options.weights + " is a CPU option for now (GPU artifacts "
+            "store bf16 weights)";
+    return false;
+  }
   if (options.dtype != "f32" && options.dtype != "bf16") {
     error = "--dtype must be f32 or bf16, got '" + options.dtype + "'";
     return false;
@@ -453,6 +585,14 @@ bool compileArtifact(const std::string &input, const std::string &output,
       }
       stage.detail = "gpu " + options.gpuTarget + ", " + options.gpuFormat;
     } else {
+    if (!quantParts.empty()) {
+      mlir::xgenmm::XgenmmQuantizeWeightsOptions quantize;
+      quantize.scheme = "int8";
+      quantize.groupSize = options.groupSize;
+      quantize.parts.assign(quantParts.begin(), quantParts.end());
+      quantize.simulate = options.simulateQuantization;
+      pm.addPass(mlir::xgenmm::createXgenmmQuantizeWeights(quantize));
+    }
     mlir::xgenmm::CpuPipelineOptions pipeline;
     pipeline.dtype = options.dtype;
     pipeline.maxTokens = kvCapacity;
@@ -669,6 +809,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
                                             {"features", JsonValue::array(featureList)}})},
         {"dtype", JsonValue::string(options.dtype)},
         {"matmul_precision", JsonValue::string(options.matmulPrecision)},
+        {"weights", weightsManifest(*module, options, quantParts)},
         {"files", JsonValue::object(fileMembers)},
         {"encode_image",
          JsonValue::object(

@@ -19,6 +19,14 @@ struct CompileOptions {
   /// products with f32 accumulation; needs dtype bf16 and a target CPU with
   /// avx512bf16). Decode's one-row products are f32 either way.
   std::string matmulPrecision = "f32";
+  /// Quantized weights (xgenmm-quantize-weights): empty, f32 or bf16 (no
+  /// quantization; f32/bf16 set dtype), int8 (the language model's dense
+  /// layers) or per part, "language=int8,resampler=int8,vision=int8".
+  std::string weights;
+  /// Input features per quantization scale: 32, 64 or 128.
+  int64_t groupSize = 32;
+  /// Quantize and dequantize at compile time, store floats (float kernels).
+  bool simulateQuantization = false;
   /// LLVM CPU name and feature string; empty: the host's.
   std::string targetCpu, targetFeatures;
   /// NVIDIA GPU target (sm_80, sm_90); empty: a CPU artifact. A GPU

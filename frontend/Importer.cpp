@@ -269,7 +269,7 @@ private:
     return xd::WeightOp::create(
         b, loc, RankedTensorType::get(shape, elt), name,
         e.layers ? b.getI64IntegerAttr(e.layers) : IntegerAttr(),
-        b.getArrayAttr(sources));
+        /*quant=*/xd::QuantAttr(), b.getArrayAttr(sources));
   }
 
   // --- ops ------------------------------------------------------------------

@@ -19,6 +19,21 @@ static cl::opt<std::string> matmulPrecision(
              "(exact) or bf16 (activations rounded to bf16, AVX512-BF16 dot products, "
              "f32 accumulation; needs --dtype bf16 and avx512bf16)"),
     cl::init("f32"));
+static cl::opt<std::string> weightsOpt(
+    "weights",
+    cl::desc("Quantized weight storage: int8 (the language model's dense layers), or "
+             "per part, e.g. language=int8,resampler=int8 (parts: vision, resampler, "
+             "language); other weights follow --dtype. f32 and bf16 mean --dtype"),
+    cl::value_desc("scheme | part=scheme,..."));
+static cl::opt<int64_t> groupSize(
+    "group-size",
+    cl::desc("Input features per quantization scale: 32, 64 or 128 (8, 16: tiny models)"),
+    cl::init(32));
+static cl::opt<bool> simulateQuantization(
+    "simulate-quantization",
+    cl::desc("Round the --weights parts through their quantization at compile time "
+             "but store and compute them as floats (accuracy of the scheme alone; the "
+             "reference of the quantized kernels)"));
 static cl::opt<std::string> targetCpu("target-cpu",
                                       cl::desc("LLVM CPU name (default: the host's)"));
 static cl::opt<std::string> targetFeatures(
@@ -59,6 +74,17 @@ int main(int argc, char **argv) {
   options.targetFeatures = targetFeatures;
   options.checkpointDir = checkpoint;
   options.keepIntermediates = keep;
+  options.weights = weightsOpt;
+  if (weightsOpt == "f32" || weightsOpt == "bf16") {
+    if (dtype.getNumOccurrences() && dtype != weightsOpt) {
+      llvm::errs() << "xgenmm-compile: error: --weights " << weightsOpt
+                   << " contradicts --dtype " << dtype << "\n";
+      return 1;
+    }
+    options.dtype = weightsOpt;
+  }
+  options.groupSize = groupSize;
+  options.simulateQuantization = simulateQuantization;
   if (!gpuTarget.empty()) {
     // The host side of a GPU artifact only launches kernels: generic x86-64.
     options.gpuTarget = gpuTarget;

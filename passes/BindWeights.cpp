@@ -21,17 +21,27 @@ constexpr llvm::StringLiteral kEntryPoints[] = {"encode_image", "prefill", "deco
 /// (runtime/ArtifactAbi.h), weights buffer and out-parameters included.
 constexpr unsigned kEntryPointArity[] = {7, 7, 6};
 
-/// The storage element type of `w` under the dtype policy.
+/// The storage element type of `w` under the dtype policy. Quantized values
+/// and scales keep theirs.
 Type storageType(WeightOp w, StringRef dtype) {
   auto t = cast<RankedTensorType>(w.getType());
   Builder b(w.getContext());
-  if (dtype == "stored")
+  if (dtype == "stored" || (w.getQuant() && w.getQuant()->getPart() != "dequantized"))
     return t.getElementType();
   int64_t perLayerRank = t.getRank() - (w.getLayers() ? 1 : 0);
   bool matrix = perLayerRank >= 2 && !w.getName().ends_with(".latents");
   if (dtype == "bf16" && matrix)
     return b.getBF16Type();
   return b.getF32Type();
+}
+
+/// Weights are laid out once per name, and per part for quantized ones
+/// (their values and scales come from the same checkpoint tensor).
+std::string slotKey(WeightOp w) {
+  std::string key = w.getName().str();
+  if (auto quant = w.getQuant())
+    key += "#" + quant->getPart().str();
+  return key;
 }
 
 struct Slot {
@@ -59,7 +69,7 @@ struct XgenmmBindWeightsPass
     WalkResult conflict = module.walk([&](WeightOp w) {
       auto t = cast<RankedTensorType>(w.getType());
       auto stored = RankedTensorType::get(t.getShape(), storageType(w, dtype));
-      auto [it, inserted] = slots.try_emplace(w.getName(), Slot{size, stored});
+      auto [it, inserted] = slots.try_emplace(slotKey(w), Slot{size, stored});
       if (!inserted) {
         if (it->second.type != stored) {
           w.emitOpError("weight '") << w.getName() << "' is used with two shapes";
@@ -78,6 +88,13 @@ struct XgenmmBindWeightsPass
         entry.push_back(b.getNamedAttr("layers", b.getI64IntegerAttr(*w.getLayers())));
       if (auto sources = w.getSources())
         entry.push_back(b.getNamedAttr("sources", *sources));
+      // A quantized weight: the scheme, and for values and scales the
+      // K-major layout (the writer quantizes [N, K], then transposes).
+      if (auto quant = w.getQuant()) {
+        entry.push_back(b.getNamedAttr("quant", *quant));
+        if (quant->getPart() != "dequantized")
+          entry.push_back(b.getNamedAttr("transposed", b.getBoolAttr(true)));
+      }
       layout.push_back(b.getDictionaryAttr(entry));
       size = llvm::alignTo(size + bytes, kAlignment);
       return WalkResult::advance();
@@ -99,7 +116,7 @@ struct XgenmmBindWeightsPass
         return signalPassFailure();
       Value buffer = func.getArgument(0);
       for (WeightOp w : weights) {
-        const Slot &slot = slots.find(w.getName())->second;
+        const Slot &slot = slots.find(slotKey(w))->second;
         b.setInsertionPoint(w);
         Location loc = w.getLoc();
         Value offset = arith::ConstantIndexOp::create(b, loc, slot.offset);

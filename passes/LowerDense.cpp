@@ -20,6 +20,16 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
   }
 };
 
+/// The quantized linear: one generic with the scales applied in its body.
+struct LowerQuantizedLinear : OpRewritePattern<QuantizedLinearOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(QuantizedLinearOp op,
+                                PatternRewriter &rewriter) const override {
+    rewriter.replaceOp(op, denseAnyRank(rewriter, op.getLoc(), op));
+    return success();
+  }
+};
+
 /// concat((x W^T + b)[..., :base], x Wa^T + ba): the unused rows of W are
 /// never multiplied.
 struct LowerLmHead : OpRewritePattern<LmHeadOp> {
@@ -131,11 +141,10 @@ struct FuseResidualIntoLinear : OpRewritePattern<AddOp> {
       return rewriter.notifyMatchFailure(op, "broadcasting add");
     for (auto [linearSide, residual] :
          {std::pair{op.getRhs(), op.getLhs()}, std::pair{op.getLhs(), op.getRhs()}}) {
-      auto linear = linearSide.getDefiningOp<LinearOp>();
-      if (!linear || !linear->hasOneUse())
+      Operation *linear = linearSide.getDefiningOp();
+      if (!isa_and_nonnull<LinearOp, QuantizedLinearOp>(linear) || !linear->hasOneUse())
         continue;
-      Value fused = linearAnyRank(rewriter, op.getLoc(), linear.getInput(),
-                                  linear.getWeight(), linear.getBias(), residual);
+      Value fused = denseAnyRank(rewriter, op.getLoc(), linear, residual);
       rewriter.replaceOp(op, fused);
       rewriter.eraseOp(linear);
       return success();
@@ -151,15 +160,14 @@ struct FuseResidualIntoLinear : OpRewritePattern<AddOp> {
 struct FuseGeluIntoLinear : OpRewritePattern<GeluOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(GeluOp op, PatternRewriter &rewriter) const override {
-    auto linear = op.getInput().getDefiningOp<LinearOp>();
-    if (!linear || !linear->hasOneUse())
+    Operation *linear = op.getInput().getDefiningOp();
+    if (!isa_and_nonnull<LinearOp, QuantizedLinearOp>(linear) || !linear->hasOneUse())
       return rewriter.notifyMatchFailure(op, "input is not a single-use linear");
     GeluApproximation approx = op.getApproximation();
-    Value fused = linearAnyRank(
-        rewriter, op.getLoc(), linear.getInput(), linear.getWeight(),
-        linear.getBias(), Value(), [&](OpBuilder &b, Location l, Value v) {
-          return gelu(b, l, v, approx);
-        });
+    Value fused = denseAnyRank(rewriter, op.getLoc(), linear, Value(),
+                               [&](OpBuilder &b, Location l, Value v) {
+                                 return gelu(b, l, v, approx);
+                               });
     rewriter.replaceOp(op, fused);
     rewriter.eraseOp(linear);
     return success();
@@ -173,7 +181,8 @@ void populateResidualFusionPatterns(RewritePatternSet &patterns) {
 }
 
 void populateDenseLoweringPatterns(RewritePatternSet &patterns) {
-  patterns.add<LowerLinear, LowerLmHead, LowerPatchEmbed>(patterns.getContext());
+  patterns.add<LowerLinear, LowerQuantizedLinear, LowerLmHead, LowerPatchEmbed>(
+      patterns.getContext());
 }
 
 } // namespace mlir::xgenmm::lowering

@@ -1,6 +1,7 @@
 //===- LoweringUtils.cpp - helpers of the xgenmm -> linalg lowering -------===//
 #include "passes/LoweringUtils.h"
 
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
 
 namespace mlir::xgenmm::lowering {
@@ -97,17 +98,13 @@ Value elementwise(OpBuilder &b, Location loc, ValueRange inputs,
       .getResult(0);
 }
 
-Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
-                        Value bias, Value residual) {
+Value matmulInit(OpBuilder &b, Location loc, Value a, int64_t n, Value bias,
+                 Value residual) {
   MLIRContext *ctx = b.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  int64_t rows = tensorType(w).getDimSize(0);
   SmallVector<OpFoldResult> sizes = {tensor::getMixedSize(b, loc, a, 0),
-                                     b.getIndexAttr(rows)};
+                                     b.getIndexAttr(n)};
   // Start the accumulation from the bias and the residual: their epilogue
   // adds are free.
-  Value init;
   SmallVector<Value> addends;
   SmallVector<AffineMap> addendMaps;
   if (residual) {
@@ -118,18 +115,24 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
     addends.push_back(bias);
     addendMaps.push_back(AffineMap::get(2, 0, {getAffineDimExpr(1, ctx)}, ctx));
   }
-  if (!addends.empty()) {
-    init = elementwise(b, loc, addends, addendMaps,
-                       emptyTensor(b, loc, sizes, b.getF32Type()),
-                       [](OpBuilder &nb, Location nl, ValueRange args) {
-                         Value sum = toF32(nb, nl, args[0]);
-                         for (Value v : args.drop_front().drop_back())
-                           sum = arith::AddFOp::create(nb, nl, sum, toF32(nb, nl, v));
-                         return sum;
-                       });
-  } else {
-    init = filledTensor(b, loc, sizes, 0.0);
-  }
+  if (addends.empty())
+    return filledTensor(b, loc, sizes, 0.0);
+  return elementwise(b, loc, addends, addendMaps,
+                     emptyTensor(b, loc, sizes, b.getF32Type()),
+                     [](OpBuilder &nb, Location nl, ValueRange args) {
+                       Value sum = toF32(nb, nl, args[0]);
+                       for (Value v : args.drop_front().drop_back())
+                         sum = arith::AddFOp::create(nb, nl, sum, toF32(nb, nl, v));
+                       return sum;
+                     });
+}
+
+Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
+                        Value bias, Value residual) {
+  MLIRContext *ctx = b.getContext();
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  Value init = matmulInit(b, loc, a, tensorType(w).getDimSize(0), bias, residual);
   auto maps = mapsFromExprs(ctx, {{m, k}, {n, k}, {m, n}});
   return linalg::GenericOp::create(
              b, loc, init.getType(), ValueRange{a, w}, ValueRange{init}, maps,
@@ -143,10 +146,162 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       .getResult(0);
 }
 
-Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
-                    Value residual, Epilogue epilogue) {
-  Value m = matmulTransposedB(b, loc, collapseToMatrix(b, loc, x), w, bias,
-                              residual ? collapseToMatrix(b, loc, residual) : Value());
+/// One row (decode): the groups split into up to 8 parts of whole groups,
+/// shared among threads (like xgenmm-split-matvec), each part summing its
+/// groups into a [1, N] row; per group the integer weights' product with
+/// the activations, then the scale once per column:
+///   t = a[k0:k0+g] * f32(values[k0:k0+g, :])        (xgenmm.matmul)
+///   row += scales[kg] * t
+/// so that the streaming loop is the bf16-weight one with sitofp for extf.
+static Value quantizedMatvec(OpBuilder &b, Location loc, Value a, Value values,
+                             Value scales, int64_t group, Value init) {
+  MLIRContext *ctx = b.getContext();
+  int64_t k = tensorType(values).getDimSize(0), n = tensorType(values).getDimSize(1);
+  int64_t groups = k / group, parts = 1;
+  for (int64_t p = 8; p >= 2; --p)
+    if (groups % p == 0) {
+      parts = p;
+      break;
+    }
+  int64_t perPart = groups / parts;
+  auto cst = [&](OpBuilder &nb, int64_t v) {
+    return arith::ConstantIndexOp::create(nb, loc, v).getResult();
+  };
+  auto rowType = RankedTensorType::get({1, n}, b.getF32Type());
+  AffineExpr dm, dn, dk;
+  bindDims(ctx, dm, dn, dk);
+  auto mmMaps = mapsFromExprs(ctx, {{dm, dk}, {dk, dn}, {dm, dn}});
+  Value zero = f32Const(b, loc, 0.0);
+  Value partial = tensor::EmptyOp::create(b, loc, {parts, 1, n}, b.getF32Type());
+  auto partLoop = scf::ForOp::create(
+      b, loc, cst(b, 0), cst(b, parts), cst(b, 1), ValueRange{partial},
+      [&](OpBuilder &pb, Location pl, Value p, ValueRange pIter) {
+        OpFoldResult one = pb.getIndexAttr(1), zeroIdx = pb.getIndexAttr(0);
+        Value row0 = linalg::FillOp::create(
+                         pb, pl, zero,
+                         tensor::EmptyOp::create(pb, pl, rowType.getShape(), pb.getF32Type())
+                             .getResult())
+                         .getResult(0);
+        Value first = arith::MulIOp::create(pb, pl, p, cst(pb, perPart));
+        Value last = arith::AddIOp::create(pb, pl, first, cst(pb, perPart));
+        auto groupLoop = scf::ForOp::create(
+            pb, pl, first, last, cst(pb, 1), ValueRange{row0},
+            [&](OpBuilder &nb, Location nl, Value kg, ValueRange acc) {
+              Value k0 = arith::MulIOp::create(nb, nl, kg, cst(nb, group));
+              Value ag = tensor::ExtractSliceOp::create(
+                  nb, nl, a, SmallVector<OpFoldResult>{zeroIdx, k0},
+                  SmallVector<OpFoldResult>{one, nb.getIndexAttr(group)},
+                  SmallVector<OpFoldResult>{one, one});
+              Value qg = tensor::ExtractSliceOp::create(
+                  nb, nl, values, SmallVector<OpFoldResult>{k0, zeroIdx},
+                  SmallVector<OpFoldResult>{nb.getIndexAttr(group), nb.getIndexAttr(n)},
+                  SmallVector<OpFoldResult>{one, one});
+              Value sg = tensor::ExtractSliceOp::create(
+                  nb, nl, RankedTensorType::get({n}, nb.getF32Type()), scales,
+                  SmallVector<OpFoldResult>{kg, zeroIdx},
+                  SmallVector<OpFoldResult>{one, nb.getIndexAttr(n)},
+                  SmallVector<OpFoldResult>{one, one});
+              Value t0 = linalg::FillOp::create(
+                             nb, nl, zero,
+                             tensor::EmptyOp::create(nb, nl, rowType.getShape(),
+                                                     nb.getF32Type())
+                                 .getResult())
+                             .getResult(0);
+              auto product = linalg::GenericOp::create(
+                  nb, nl, rowType, ValueRange{ag, qg}, ValueRange{t0}, mmMaps,
+                  iterators(3, 1), [](OpBuilder &bb, Location bl, ValueRange args) {
+                    Value w = arith::SIToFPOp::create(bb, bl, bb.getF32Type(), args[1]);
+                    Value prod = arith::MulFOp::create(bb, bl, toF32(bb, bl, args[0]), w);
+                    linalg::YieldOp::create(
+                        bb, bl, ValueRange{arith::AddFOp::create(bb, bl, args[2], prod)});
+                  });
+              product->setAttr("xgenmm.matmul", nb.getUnitAttr());
+              product->setAttr("xgenmm.quantized", nb.getUnitAttr());
+              Value next = elementwise(
+                  nb, nl, ValueRange{product.getResult(0), sg},
+                  {nb.getMultiDimIdentityMap(2), AffineMap::get(2, 0, {dn}, ctx)}, acc[0],
+                  [](OpBuilder &bb, Location bl, ValueRange args) {
+                    return math::FmaOp::create(bb, bl, args[0], args[1], args[2]).getResult();
+                  });
+              scf::YieldOp::create(nb, nl, next);
+            });
+        SmallVector<OpFoldResult> offsets = {p, zeroIdx, zeroIdx};
+        SmallVector<OpFoldResult> sizes = {one, one, pb.getIndexAttr(n)};
+        SmallVector<OpFoldResult> strides(3, one);
+        Value back = tensor::InsertSliceOp::create(pb, pl, groupLoop.getResult(0), pIter[0],
+                                                   offsets, sizes, strides);
+        scf::YieldOp::create(pb, pl, back);
+      });
+  if (parts > 1)
+    partLoop->setAttr("xgenmm.parallel", b.getUnitAttr());
+  // out[0, n] = init[0, n] + sum_p partial[p, 0, n]
+  AffineExpr m, nn, pp;
+  bindDims(ctx, m, nn, pp);
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{init.getType()}, ValueRange{partLoop.getResult(0)},
+             ValueRange{init},
+             ArrayRef<AffineMap>{AffineMap::get(3, 0, {pp, m, nn}, ctx),
+                                 AffineMap::get(3, 0, {m, nn}, ctx)},
+             iterators(3, 1),
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               linalg::YieldOp::create(nb, l,
+                                       arith::AddFOp::create(nb, l, args[1], args[0]).getResult());
+             })
+      .getResult(0);
+}
+
+Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
+                      Value scales, int64_t group, Value bias, Value residual) {
+  MLIRContext *ctx = b.getContext();
+  int64_t k = tensorType(values).getDimSize(0), n = tensorType(values).getDimSize(1);
+  Value init = matmulInit(b, loc, a, n, bias, residual);
+  if (tensorType(a).getDimSize(0) == 1)
+    return quantizedMatvec(b, loc, a, values, scales, group, init);
+  auto cst = [&](OpBuilder &nb, int64_t v) {
+    return arith::ConstantIndexOp::create(nb, loc, v).getResult();
+  };
+  AffineExpr dm, dn, dk;
+  bindDims(ctx, dm, dn, dk);
+  auto maps = mapsFromExprs(ctx, {{dm, dk}, {dk, dn}, {dn}, {dm, dn}});
+  OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
+  auto loop = scf::ForOp::create(
+      b, loc, cst(b, 0), cst(b, k / group), cst(b, 1), ValueRange{init},
+      [&](OpBuilder &nb, Location nl, Value kg, ValueRange acc) {
+        Value k0 = arith::MulIOp::create(nb, nl, kg, cst(nb, group));
+        OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
+        Value ag = tensor::ExtractSliceOp::create(
+            nb, nl, a, SmallVector<OpFoldResult>{zero, k0},
+            SmallVector<OpFoldResult>{rows, nb.getIndexAttr(group)},
+            SmallVector<OpFoldResult>{one, one});
+        Value qg = tensor::ExtractSliceOp::create(
+            nb, nl, values, SmallVector<OpFoldResult>{k0, zero},
+            SmallVector<OpFoldResult>{nb.getIndexAttr(group), nb.getIndexAttr(n)},
+            SmallVector<OpFoldResult>{one, one});
+        Value sg = tensor::ExtractSliceOp::create(
+            nb, nl, RankedTensorType::get({n}, nb.getF32Type()), scales,
+            SmallVector<OpFoldResult>{kg, zero},
+            SmallVector<OpFoldResult>{one, nb.getIndexAttr(n)},
+            SmallVector<OpFoldResult>{one, one});
+        auto g = linalg::GenericOp::create(
+            nb, nl, acc[0].getType(), ValueRange{ag, qg, sg}, ValueRange{acc[0]}, maps,
+            iterators(3, 1), [](OpBuilder &bb, Location bl, ValueRange args) {
+              Value w = arith::SIToFPOp::create(bb, bl, bb.getF32Type(), args[1]);
+              w = arith::MulFOp::create(bb, bl, w, args[2]);
+              Value prod = arith::MulFOp::create(bb, bl, toF32(bb, bl, args[0]), w);
+              linalg::YieldOp::create(
+                  bb, bl, ValueRange{arith::AddFOp::create(bb, bl, args[3], prod)});
+            });
+        g->setAttr("xgenmm.matmul", nb.getUnitAttr());
+        g->setAttr("xgenmm.quantized", nb.getUnitAttr());
+        scf::YieldOp::create(nb, nl, g.getResult(0));
+      });
+  return loop.getResult(0);
+}
+
+/// The epilogue (if any) on the [M, N] product `m`, then `m` reshaped like
+/// the input `x`'s leading dimensions.
+static Value finishDense(OpBuilder &b, Location loc, Value m, Value x,
+                         Epilogue epilogue) {
   if (epilogue) {
     auto op = linalg::GenericOp::create(
         b, loc, m.getType(), ValueRange{}, ValueRange{m},
@@ -158,6 +313,26 @@ Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
     m = op.getResult(0);
   }
   return expandLikeLeading(b, loc, m, x);
+}
+
+Value denseAnyRank(OpBuilder &b, Location loc, Operation *dense, Value residual,
+                   Epilogue epilogue) {
+  if (auto linear = dyn_cast<LinearOp>(dense))
+    return linearAnyRank(b, loc, linear.getInput(), linear.getWeight(),
+                         linear.getBias(), residual, epilogue);
+  auto q = cast<QuantizedLinearOp>(dense);
+  Value x = q.getInput();
+  Value m = quantizedMatmul(b, loc, collapseToMatrix(b, loc, x), q.getValues(),
+                            q.getScales(), q.getGroupSize(), q.getBias(),
+                            residual ? collapseToMatrix(b, loc, residual) : Value());
+  return finishDense(b, loc, m, x, epilogue);
+}
+
+Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
+                    Value residual, Epilogue epilogue) {
+  Value m = matmulTransposedB(b, loc, collapseToMatrix(b, loc, x), w, bias,
+                              residual ? collapseToMatrix(b, loc, residual) : Value());
+  return finishDense(b, loc, m, x, epilogue);
 }
 
 bool isRowMajorMatmul(linalg::GenericOp g) {

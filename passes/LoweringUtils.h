@@ -70,6 +70,23 @@ Value expandLikeLeading(OpBuilder &b, Location loc, Value m, Value like);
 Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
                         Value bias = {}, Value residual = {});
 
+/// The [M, N] f32 accumulator a dense product of `a` [M, K] starts from:
+/// residual + bias (broadcast over rows), either optional, or zeros.
+Value matmulInit(OpBuilder &b, Location loc, Value a, int64_t n, Value bias,
+                 Value residual);
+
+/// out[m, n] = init + sum_k a[m, k] * values[k, n] * scales[k / g, n] over
+/// group-quantized weights (xgenmm.quantized_linear, `values` [K, N] i8):
+/// a loop over the K / g groups, each one row-major contraction
+///   out[m, n] += a[m, k0 + k] * (f32(values[k0 + k, n]) * scales[kg, n])
+/// over the group's g rows, marked `xgenmm.matmul` (the schedule's dense
+/// tiles; every indexing map a projected permutation) and
+/// `xgenmm.quantized`. The weight is dequantized in registers, never
+/// materialised.
+Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
+                      Value scales, int64_t group, Value bias = {},
+                      Value residual = {});
+
 /// An elementwise function applied to each result of a dense layer.
 using Epilogue = function_ref<Value(OpBuilder &, Location, Value)>;
 
@@ -80,6 +97,10 @@ using Epilogue = function_ref<Value(OpBuilder &, Location, Value)>;
 /// together with the contraction.
 Value linearAnyRank(OpBuilder &b, Location loc, Value x, Value w, Value bias,
                     Value residual = {}, Epilogue epilogue = nullptr);
+
+/// linearAnyRank for an xgenmm.linear or xgenmm.quantized_linear `dense`.
+Value denseAnyRank(OpBuilder &b, Location loc, Operation *dense,
+                   Value residual = {}, Epilogue epilogue = nullptr);
 
 /// GELU in f32 (tanh approximation or exact erf form).
 Value gelu(OpBuilder &b, Location l, Value x, GeluApproximation approx);

@@ -57,6 +57,41 @@ def XgenmmLowerToLinalg : Pass<"xgenmm-lower-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect"];
 }
 
+def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> {
+  let summary = "Store the weights of dense layers group-quantized";
+  let description = [{
+    Rewrites every `xgenmm.linear` of the selected model parts whose weight
+    is a checkpoint tensor (directly, or a per-layer operand of a layer
+    stack) into `xgenmm.quantized_linear` over two new weight references of
+    that tensor, its i8 `values` and f32 `scales` (`#xgenmm.quant`, K-major),
+    which the compiler computes when it writes the weights: symmetric int8
+    per group of `group-size` input features, scale = max |w| / 127. Stacked
+    weights stay stacked (the layer stack gets the two new per-layer
+    operands instead of the old one).
+
+    `parts` selects by checkpoint name: `vision` (`vlm.vision_encoder.`),
+    `resampler` (`vlm.vision_tokenizer.`), `language` (the decoder layers,
+    `vlm.lang_model.model.`). The LM head and the patch embedding are not
+    linears and stay as they are. A selected weight whose in-features are
+    not a multiple of the group size is an error naming it.
+
+    `simulate=true` keeps the linears and marks their weights `dequantized`
+    instead: the same int8 rounding, applied at compile time and stored as
+    float, run by the float kernels (the reference the quantized kernels are
+    tested against, and a scheme's accuracy measured alone).
+  }];
+  let options = [
+    Option<"scheme", "scheme", "std::string", /*default=*/"\"int8\"",
+           "Quantization scheme: int8">,
+    Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
+           "Input features per scale">,
+    ListOption<"parts", "parts", "std::string",
+               "Model parts to quantize: vision, resampler, language">,
+    Option<"simulate", "simulate", "bool", /*default=*/"false",
+           "Store the dequantized values as float and keep the float kernels">,
+  ];
+}
+
 def XgenmmBindWeights : Pass<"xgenmm-bind-weights", "::mlir::ModuleOp"> {
   let summary = "Lay out every weight in one buffer and read weights from it";
   let description = [{

@@ -48,7 +48,9 @@ int64_t partsFor(int64_t k, int64_t maxParts, int64_t minRows) {
 /// A marked dense contraction out[m, n] += a[m, k] * w[k, n] with M = 1 and
 /// K, N static, not already inside a split.
 bool isSplittable(linalg::GenericOp g) {
+  // Quantized products come split already (quantizedMatmul).
   if (!g->hasAttr("xgenmm.matmul") || g->hasAttr("xgenmm.matvec_part") ||
+      g->hasAttr("xgenmm.quantized") ||
       !lowering::isRowMajorMatmul(g))
     return false;
   auto w = dyn_cast<RankedTensorType>(g.getDpsInputs()[1].getType());

@@ -3,6 +3,7 @@
 
     python3 models/nano/evaluate.py            # accuracy table + rewrite models/nano/eval/
     python3 models/nano/evaluate.py --check    # recompute the committed eval goldens, compare
+    python3 models/nano/evaluate.py --quantize vision,resampler,language   # int8 accuracy
 
 The held-back set comes from the data generator with seed EVAL_SEED (training uses
 train.TRAIN_SEED): PER_GROUP samples of each question type / object count. Every answer is
@@ -96,12 +97,41 @@ def eval_set(model, tok, end_id, out_dir: str | None) -> list[dict]:
     return cases
 
 
+QUANT_PREFIXES = {"vision": "vlm.vision_encoder.", "resampler": "vlm.vision_tokenizer.",
+                  "language": "vlm.lang_model.model."}
+
+
+def quantize_int8_(model, parts: list[str], group: int) -> int:
+    """Rounds the dense layers of `parts` through symmetric int8 per group of `group` input
+    features, in place, exactly as xgenmm-compile --weights does (frontend/Quantize.cpp:
+    scale = max|w| / 127, q = round-half-away(w * (1 / scale)) clamped to +-127, w = q * scale,
+    all in float32). Returns the number of weights rounded."""
+    n = 0
+    for name, mod in model.named_modules():
+        if not isinstance(mod, torch.nn.Linear) or not any(name.startswith(QUANT_PREFIXES[p]) for p in parts):
+            continue
+        w = mod.weight.data.float()
+        rows, cols = w.shape
+        g = w.reshape(rows, cols // group, group)
+        scale = g.abs().amax(dim=2, keepdim=True) / 127.0
+        inv = torch.where(scale > 0, 1.0 / scale, torch.zeros_like(scale))
+        x = g * inv
+        q = (torch.sign(x) * torch.floor(x.abs() + 0.5)).clamp(-127, 127)
+        mod.weight.data.copy_((q * scale).reshape(rows, cols))
+        n += 1
+    return n
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--model", default=os.path.join(HERE, "xgenmm-nano"))
     ap.add_argument("--check", action="store_true", help="recompute eval/eval.json's goldens and compare")
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--per-group", type=int, default=PER_GROUP, help="held-back samples per group")
+    ap.add_argument("--quantize", help="comma list of parts (vision,resampler,language) whose dense layers "
+                    "are rounded through int8 first, as xgenmm-compile --weights does; prints and writes "
+                    "eval_results_int8.json only")
+    ap.add_argument("--group-size", type=int, default=32)
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
@@ -109,6 +139,12 @@ def main() -> None:
     model = nano.load_checkpoint(args.model)
     tok = nano_tok.NanoTokenizer.from_dir(args.model)
     end_id = tok.token_id("<|end|>")
+    results_file = "eval_results.json"
+    if args.quantize:
+        parts = args.quantize.split(",")
+        n = quantize_int8_(model, parts, args.group_size)
+        print(f"int8 (groups of {args.group_size}) weights of {n} dense layers ({args.quantize})")
+        results_file = "eval_results_int8.json"
 
     if args.check:
         with open(os.path.join(HERE, "eval", "eval.json")) as f:
@@ -122,7 +158,9 @@ def main() -> None:
     if not args.skip_accuracy:
         acc = accuracy(model, tok, end_id, args.per_group)
         acc["cpu_seconds"] = round(time.process_time() - t0, 1)
-        with open(os.path.join(HERE, "eval_results.json"), "w") as f:
+        if args.quantize:
+            acc["quantized"] = {"parts": args.quantize, "scheme": "int8", "group_size": args.group_size}
+        with open(os.path.join(HERE, results_file), "w") as f:
             f.write(json.dumps(acc, indent=2, sort_keys=True) + "\n")
         print(f"held-back set (seed {EVAL_SEED}, {args.per_group} per group):")
         for g in dataset.all_groups():
@@ -134,6 +172,8 @@ def main() -> None:
             for line in w[:2]:
                 print(f"  wrong {g}: {line}")
 
+    if args.quantize:
+        return
     out_dir = os.path.join(HERE, "eval")
     os.makedirs(out_dir, exist_ok=True)
     for fn in os.listdir(out_dir):

@@ -53,6 +53,53 @@
 // expected-error @+1 {{'xgenmm.weight' op result #0 must be statically shaped tensor}}
 %0 = xgenmm.weight "w" : tensor<?xf32>
 
+//===--- #xgenmm.quant and quantized weights ---===//
+
+// -----
+
+// expected-error @+1 {{quantization scheme must be int8, got 'int3'}}
+%0 = xgenmm.weight "w" quant <"int3", 32, "values"> : tensor<64x8xi8>
+
+// -----
+
+// expected-error @+1 {{quantization group size must be positive, got 0}}
+%0 = xgenmm.weight "w" quant <"int8", 0, "values"> : tensor<64x8xi8>
+
+// -----
+
+// expected-error @+1 {{quantized weight part must be values, scales or dequantized, got 'zeros'}}
+%0 = xgenmm.weight "w" quant <"int8", 32, "zeros"> : tensor<64x8xi8>
+
+// -----
+
+// expected-error @+1 {{an integer weight type needs a #xgenmm.quant part, got 'tensor<64x8xi8>'}}
+%0 = xgenmm.weight "w" : tensor<64x8xi8>
+
+// -----
+
+// expected-error @+1 {{a quantized weight must be a matrix per layer, got 'tensor<2x64x8xi8>'}}
+%0 = xgenmm.weight "w" quant <"int8", 32, "values"> : tensor<2x64x8xi8>
+
+// -----
+
+// expected-error @+1 {{quantized values must be i8, got 'tensor<64x8xf32>'}}
+%0 = xgenmm.weight "w" quant <"int8", 32, "values"> : tensor<64x8xf32>
+
+// -----
+
+// expected-error @+1 {{quantization scales must be f32, got 'tensor<2x8xi8>'}}
+%0 = xgenmm.weight "w" quant <"int8", 32, "scales"> : tensor<2x8xi8>
+
+// -----
+
+// expected-error @+1 {{a dequantized weight must be a float tensor, got 'tensor<8x64xi8>'}}
+%0 = xgenmm.weight "w" quant <"int8", 32, "dequantized"> : tensor<8x64xi8>
+
+// -----
+
+// expected-error @+1 {{in-features 48 of weight 'a.{}.w' are not a multiple of the group size 32}}
+%0 = xgenmm.weight "a.{}.w" layers 2 quant <"int8", 32, "values"> : tensor<2x48x8xi8>
+
 //===--- xgenmm.patch_embed ---===//
 
 // -----
@@ -166,6 +213,72 @@ func.func @f(%x: tensor<2x4xf32>, %w: tensor<6x4xf32>) {
 func.func @f(%x: tensor<2x4xf32>, %w: tensor<6x4xi8>) {
   // expected-error @+1 {{operand #1 must be ranked tensor of 32-bit float or bfloat16 type or 16-bit float values}}
   %y = xgenmm.linear %x, %w : tensor<2x4xf32>, tensor<6x4xi8> -> tensor<2x6xf32>
+  return
+}
+
+//===--- xgenmm.quantized_linear ---===//
+
+// -----
+
+func.func @f(%x: tensor<f32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{input must have rank >= 1}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<f32>, tensor<64x8xi8>, tensor<2x8xf32> -> tensor<8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<64xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{values must be [in, out] (K-major), got [64]}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x64xf32>, tensor<64xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x48xf32>, %q: tensor<48x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{in-features 48 are not a multiple of the group size 32}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x48xf32>, tensor<48x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x32xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{input has 32 features but the values [64, 8] expect 64}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x32xf32>, tensor<64x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<64x8xi8>, %s: tensor<4x8xf32>) {
+  // expected-error @+1 {{scales has shape [4, 8], expected [2, 8]}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<4x8xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>, %b: tensor<4xf32>) {
+  // expected-error @+1 {{bias has shape [4], expected [8]}}
+  %y = xgenmm.quantized_linear %x, %q, %s, %b group 32 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32>, tensor<4xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x64xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{result has shape [2, 4], expected [2, 8]}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<2x64xf32>, tensor<64x8xi8>, tensor<2x8xf32> -> tensor<2x4xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<2x64xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{result element type 'bf16' differs from input element type 'f32'}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<2x64xf32>, tensor<64x8xi8>, tensor<2x8xf32> -> tensor<2x8xbf16>
   return
 }
 

@@ -16,6 +16,22 @@ func.func @weights() -> (tensor<4x8xf32>, tensor<3x8x8xbf16>, tensor<8xf16>) {
 
 // -----
 
+// CHECK-LABEL: func.func @quantized
+func.func @quantized(%x: tensor<?x64xf32>, %b: tensor<8xf32>) -> (tensor<?x8xf32>, tensor<8x64xf32>) {
+  // CHECK: %[[Q:.*]] = xgenmm.weight "l.{}.w" layers 2 quant <"int8", 32, "values"> : tensor<2x64x8xi8>
+  %q = xgenmm.weight "l.{}.w" layers 2 quant <"int8", 32, "values"> : tensor<2x64x8xi8>
+  // CHECK: %[[S:.*]] = xgenmm.weight "w" quant <"int8", 32, "scales"> from [#xgenmm.source<"m.safetensors", 0, bf16>] : tensor<2x8xf32>
+  %s = xgenmm.weight "w" quant <"int8", 32, "scales"> from [#xgenmm.source<"m.safetensors", 0, bf16>] : tensor<2x8xf32>
+  // CHECK: xgenmm.weight "w" quant <"int8", 32, "dequantized"> : tensor<8x64xf32>
+  %d = xgenmm.weight "w" quant <"int8", 32, "dequantized"> : tensor<8x64xf32>
+  %q1 = xgenmm.weight "w" quant <"int8", 32, "values"> : tensor<64x8xi8>
+  // CHECK: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %[[S]], %{{.*}} group 32 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  %y = xgenmm.quantized_linear %x, %q1, %s, %b group 32 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
+  return %y, %d : tensor<?x8xf32>, tensor<8x64xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @patch_embed
 func.func @patch_embed(%px: tensor<?x3x30x30xf32>, %w: tensor<12x3x14x14xbf16>,
                        %b: tensor<12xf32>, %pos: tensor<4x12xf32>) -> tensor<?x4x12xf32> {

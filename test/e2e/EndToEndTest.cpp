@@ -47,6 +47,12 @@ const Case kCases[] = {
     {"tiny_bf16_2shards", "bf16", 1e-4, true},
     {"tiny_gqa_fp32_4shards", "f32", 1e-4, true},
     {"tiny_gqa_fp32_4shards", "bf16", 2e-2, false},
+    // int8 weights of the language model's dense layers (groups of 8: the
+    // fixture's widths are 96 and 136), against the unquantized reference:
+    // the error of the scheme itself (measured <= 0.91% of the largest
+    // logit over the steps); the kernels are checked tightly by
+    // QuantizedKernelsEqualDequantizedFloat below.
+    {"tiny_gqa_fp32_4shards", "int8", 2e-2, false},
 #ifdef XGENMM_HAVE_BF16_DOT
     // AVX512-BF16 dot products in encoding and prefill: activations rounded
     // to bf16 (8 significant bits) at every matrix product's input as well.
@@ -264,7 +270,8 @@ TEST_P(EndToEnd, KvCacheDecodeEqualsRecomputation) {
     prefill(cached, images, prompt);
     for (int i = 0; i < step; ++i)
       ASSERT_EQ(xgenmm_decode(cached, gen[i]), XGENMM_OK) << xgenmm_last_error();
-    // Decode's one-row products are fp32 in every artifact; with bf16 dot
+    // Decode's one-row products are fp32 in every artifact (over the same
+    // int8 values and scales in an int8 one); with bf16 dot
     // products, prefill's read bf16-rounded activations: then the two
     // agree to the bf16 bound only.
     double bound = std::string(GetParam().dtype) == "bf16dot" ? GetParam().tolerance : 1e-4;
@@ -272,6 +279,44 @@ TEST_P(EndToEnd, KvCacheDecodeEqualsRecomputation) {
   }
   xgenmm_session_free(cached);
   xgenmm_session_free(fresh);
+}
+
+/// The int8 artifact's kernels (i8 weights dequantized in registers, the
+/// scale applied in the accumulation) against the float kernels over the
+/// same int8-rounded weights (--simulate-quantization stores values x
+/// scale as f32): equal up to the order of the f32 sums.
+TEST(QuantizedEndToEnd, QuantizedKernelsEqualDequantizedFloat) {
+  const std::string dir = std::string(XGENMM_E2E_ARTIFACTS) + "/tiny_gqa_fp32_4shards-";
+  xgenmm_model *q = xgenmm_load((dir + "int8").c_str());
+  ASSERT_TRUE(q) << xgenmm_last_error();
+  xgenmm_model *f = xgenmm_load((dir + "int8sim").c_str());
+  ASSERT_TRUE(f) << xgenmm_last_error();
+  Goldens goldens("tiny_gqa_fp32_4shards");
+  std::vector<int32_t> gen = goldens.ids("generated_ids");
+  const xgenmm_model_info *info = xgenmm_model_get_info(q);
+  int32_t vocab = info->n_vocab;
+  // Text only (the vision side is not quantized here): the prompt without
+  // its <image> ids.
+  std::vector<int32_t> prompt;
+  for (int32_t id : goldens.ids("input_ids"))
+    if (id != info->token_image)
+      prompt.push_back(id);
+  xgenmm_session *sq = xgenmm_session_new(q), *sf = xgenmm_session_new(f);
+  ASSERT_TRUE(sq && sf) << xgenmm_last_error();
+  ASSERT_EQ(xgenmm_prefill(sq, prompt.data(), (int32_t)prompt.size(), nullptr, 0), XGENMM_OK)
+      << xgenmm_last_error();
+  ASSERT_EQ(xgenmm_prefill(sf, prompt.data(), (int32_t)prompt.size(), nullptr, 0), XGENMM_OK)
+      << xgenmm_last_error();
+  for (size_t step = 0; step < 8 && step < gen.size(); ++step) {
+    std::vector<float> want(xgenmm_logits(sf), xgenmm_logits(sf) + vocab);
+    EXPECT_LE(relativeError(xgenmm_logits(sq), want), 1e-4) << "step " << step;
+    ASSERT_EQ(xgenmm_decode(sq, gen[step]), XGENMM_OK) << xgenmm_last_error();
+    ASSERT_EQ(xgenmm_decode(sf, gen[step]), XGENMM_OK) << xgenmm_last_error();
+  }
+  xgenmm_session_free(sq);
+  xgenmm_session_free(sf);
+  xgenmm_free(q);
+  xgenmm_free(f);
 }
 
 std::string caseName(const ::testing::TestParamInfo<Case> &info) {

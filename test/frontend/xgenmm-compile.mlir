@@ -17,7 +17,8 @@
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/artifact/manifest.json
 // MANIFEST: {"format":"xgenmm-artifact","format_version":1,"model":"tiny_fp32_single","config":{
 // MANIFEST-SAME: "target":{"kind":"cpu","triple":"x86_64-{{[^"]*}}","cpu":"{{[^"]+}}","features":[
-// MANIFEST-SAME: "dtype":"f32","matmul_precision":"f32","files":{"model.so":{"bytes":
+// MANIFEST-SAME: "dtype":"f32","matmul_precision":"f32","weights":{"quantized_parts":[],"scheme":null,"group_size":null,"simulated":false,"tensors":[{"name":"vlm.vision_encoder.embeddings.position_embedding.weight","type":"tensor<{{[0-9x]+}}xf32>","bytes":{{[0-9]+}},"scheme":"f32"}
+// MANIFEST-SAME: "files":{"model.so":{"bytes":
 // MANIFEST-SAME: "xxh64":"
 // MANIFEST-SAME: "weights.bin":{"bytes":{{[0-9]+}},"xxh64":"
 // MANIFEST-SAME: "encode_image":{"symbol":"_mlir_ciface_xgenmm_encode_image","image_size":30,"max_views":5,"tokens_per_view":5,"width":44,"anyres":true}
@@ -40,6 +41,30 @@
 // MMF32: xgenmm-compile: error: --matmul-precision bf16 needs bf16 weights (--dtype bf16), got --dtype f32
 // RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --dtype bf16 --matmul-precision bf16 --target-cpu x86-64 2>&1 | FileCheck %s --check-prefix=MMCPU
 // MMCPU: xgenmm-compile: error: --matmul-precision bf16 needs a target CPU with AVX512-BF16 (avx512bf16); add +avx512bf16 to --target-features if the target has it
+// Quantized weights: the manifest lists each tensor's scheme; bad requests
+// name what is wrong.
+// RUN: xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/int8 --weights language=int8 --group-size 8 > /dev/null 2>&1
+// RUN: FileCheck %s --check-prefix=INT8 < %t/int8/manifest.json
+// INT8: "weights":{"quantized_parts":["language"],"scheme":"int8","group_size":8,"simulated":false,"tensors":[
+// INT8-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x96x160xi8>","bytes":30720,"scheme":"int8","part":"values","group_size":8}
+// INT8-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x12x160xf32>","bytes":15360,"scheme":"int8","part":"scales","group_size":8}
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights int4 2>&1 | FileCheck %s --check-prefix=INT4
+// INT4: xgenmm-compile: error: --weights must be f32, bf16, int8 or part=scheme,..., got 'int4' (int4 is not implemented yet; use int8)
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights head=int8 2>&1 | FileCheck %s --check-prefix=QPART
+// QPART: xgenmm-compile: error: --weights: unknown model part 'head' (parts: vision, resampler, language; the LM head and the patch embedding are not quantized)
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights language=int3 2>&1 | FileCheck %s --check-prefix=QSCHEME
+// QSCHEME: xgenmm-compile: error: --weights: unsupported scheme 'int3' for language (supported: int8)
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights int8 --group-size 24 2>&1 | FileCheck %s --check-prefix=QGROUP
+// QGROUP: xgenmm-compile: error: --group-size must be 32, 64 or 128 (8 or 16 for tiny models), got 24
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --simulate-quantization 2>&1 | FileCheck %s --check-prefix=QSIM
+// QSIM: xgenmm-compile: error: --simulate-quantization needs --weights with a quantized part (e.g. int8)
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights language=int8 2>&1 | FileCheck %s --check-prefix=QK
+// QK: error: cannot quantize weight 'vlm.lang_model.model.layers.{}.mlp.down_proj.weight' in groups of 32: its in-features (136) are not a multiple of the group size
+// QK: xgenmm-compile: error: the CPU pipeline failed (diagnostics above)
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights int8 --target sm_80 2>&1 | FileCheck %s --check-prefix=QGPU
+// QGPU: xgenmm-compile: error: --weights int8 is a CPU option for now (GPU artifacts store bf16 weights)
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights bf16 --dtype f32 2>&1 | FileCheck %s --check-prefix=QDTYPE
+// QDTYPE: xgenmm-compile: error: --weights bf16 contradicts --dtype f32
 // RUN: not xgenmm-compile %t/missing -o %t/x 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: xgenmm-compile: error: {{.*}}missing: no such file or directory
 // RUN: not xgenmm-compile %xgenmm_src_root/test/models/tiny.mlir -o %t/x 2>&1 | FileCheck %s --check-prefix=NOCKPT

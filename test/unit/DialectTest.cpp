@@ -38,7 +38,7 @@ TEST_F(XgenmmDialectTest, StackedWeightNamesPerLayer) {
   builder.setInsertionPointToEnd(module.getBody());
   auto w = WeightOp::create(builder, loc, tensor({27, 1152, 4304}),
                             "vlm.vision_encoder.encoder.layers.{}.mlp.fc1.weight",
-                            builder.getI64IntegerAttr(27), ArrayAttr());
+                            builder.getI64IntegerAttr(27), QuantAttr(), ArrayAttr());
   EXPECT_EQ(w.getLayerName(0), "vlm.vision_encoder.encoder.layers.0.mlp.fc1.weight");
   EXPECT_EQ(w.getLayerName(26), "vlm.vision_encoder.encoder.layers.26.mlp.fc1.weight");
   EXPECT_EQ(w.getElementsPerLayer(), 1152 * 4304);
@@ -53,7 +53,7 @@ TEST_F(XgenmmDialectTest, UnstackedWeightKeepsItsName) {
                              builder.getBF16Type());
   auto w = WeightOp::create(builder, loc, tensor({3, 3072}),
                             "vlm.lang_model.lm_head.additional_fc.weight",
-                            IntegerAttr(), builder.getArrayAttr({src}));
+                            IntegerAttr(), QuantAttr(), builder.getArrayAttr({src}));
   EXPECT_EQ(w.getLayerName(5), "vlm.lang_model.lm_head.additional_fc.weight");
   EXPECT_EQ(w.getElementsPerLayer(), 3 * 3072);
   auto sources = w.getSources();

@@ -1,0 +1,179 @@
+//===- QuantizeWeights.cpp - dense weights stored group-quantized ---------===//
+//
+// linear(x, W) with W a checkpoint tensor [N, K] of a selected model part
+// becomes quantized_linear(x, values, scales) over two references of the
+// same tensor marked #xgenmm.quant: the compiler quantizes when it writes
+// weights.bin (frontend/Quantize.h), so the IR never holds the numbers.
+// Stacked weights stay stacked: the stack passes the two new per-layer
+// operands instead of the old one.
+//
+//===----------------------------------------------------------------------===//
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace mlir::xgenmm {
+#define GEN_PASS_DEF_XGENMMQUANTIZEWEIGHTS
+#include "passes/Passes.h.inc"
+} // namespace mlir::xgenmm
+
+using namespace mlir;
+using namespace mlir::xgenmm;
+
+namespace {
+
+/// Checkpoint-name prefixes of the model parts.
+std::optional<StringRef> partPrefix(StringRef part) {
+  if (part == "vision")
+    return StringRef("vlm.vision_encoder.");
+  if (part == "resampler")
+    return StringRef("vlm.vision_tokenizer.");
+  if (part == "language")
+    return StringRef("vlm.lang_model.model.");
+  return std::nullopt;
+}
+
+/// True if every use of `v` is the weight operand of an xgenmm.linear.
+bool onlyLinearWeights(Value v) {
+  return llvm::all_of(v.getUses(), [](OpOperand &use) {
+    return isa<LinearOp>(use.getOwner()) && use.getOperandNumber() == 1;
+  });
+}
+
+/// True if every use of the weight is a linear's weight, directly or as a
+/// per-layer operand of a layer stack whose block argument is.
+bool quantizable(WeightOp w) {
+  for (OpOperand &use : w.getResult().getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<LinearOp>(user) && use.getOperandNumber() == 1)
+      continue;
+    auto stack = dyn_cast<LayerStackOp>(user);
+    if (!stack)
+      return false;
+    unsigned first = stack.getCarry().size();
+    unsigned index = use.getOperandNumber() - first;
+    if (use.getOperandNumber() < first || index >= stack.getPerLayer().size() ||
+        !onlyLinearWeights(stack.getPerLayerArgs()[index]))
+      return false;
+  }
+  return !w.getResult().use_empty();
+}
+
+/// The per-layer type of a (possibly stacked) tensor type.
+RankedTensorType perLayer(RankedTensorType t) {
+  return RankedTensorType::get(t.getShape().drop_front(), t.getElementType());
+}
+
+struct XgenmmQuantizeWeightsPass
+    : xgenmm::impl::XgenmmQuantizeWeightsBase<XgenmmQuantizeWeightsPass> {
+  using XgenmmQuantizeWeightsBase::XgenmmQuantizeWeightsBase;
+
+  void runOnOperation() override {
+    ModuleOp module = getOperation();
+    if (scheme != "int8") {
+      module.emitError("xgenmm-quantize-weights: scheme must be int8, got '")
+          << scheme << "'";
+      return signalPassFailure();
+    }
+    if (groupSize <= 0) {
+      module.emitError("xgenmm-quantize-weights: group-size must be positive, got ")
+          << (int64_t)groupSize;
+      return signalPassFailure();
+    }
+    SmallVector<StringRef> prefixes;
+    for (const std::string &part : parts) {
+      std::optional<StringRef> prefix = partPrefix(part);
+      if (!prefix) {
+        module.emitError("xgenmm-quantize-weights: unknown part '")
+            << part << "' (known: vision, resampler, language)";
+        return signalPassFailure();
+      }
+      prefixes.push_back(*prefix);
+    }
+    if (prefixes.empty())
+      prefixes.push_back(*partPrefix("language"));
+
+    SmallVector<WeightOp> selected;
+    WalkResult result = module.walk([&](WeightOp w) {
+      if (w.getQuant() ||
+          !llvm::any_of(prefixes, [&](StringRef p) { return w.getName().starts_with(p); }))
+        return WalkResult::advance();
+      if (!quantizable(w))
+        return WalkResult::advance(); // Not (only) a dense layer's weight.
+      auto type = cast<RankedTensorType>(w.getType());
+      int64_t k = type.getShape().back();
+      if (k % groupSize != 0) {
+        w.emitError("cannot quantize weight '")
+            << w.getName() << "' in groups of " << (int64_t)groupSize << ": its in-features ("
+            << k << ") are not a multiple of the group size";
+        return WalkResult::interrupt();
+      }
+      selected.push_back(w);
+      return WalkResult::advance();
+    });
+    if (result.wasInterrupted())
+      return signalPassFailure();
+    for (WeightOp w : selected) {
+      if (simulate)
+        w.setQuantAttr(QuantAttr::get(w.getContext(), scheme, groupSize, "dequantized"));
+      else
+        quantize(w);
+    }
+  }
+
+  void quantize(WeightOp w) {
+    MLIRContext *ctx = w.getContext();
+    OpBuilder b(w);
+    Location loc = w.getLoc();
+    auto type = cast<RankedTensorType>(w.getType());
+    bool stacked = w.getLayers().has_value();
+    int64_t n = type.getShape()[type.getRank() - 2], k = type.getShape().back();
+    SmallVector<int64_t> valuesShape, scalesShape;
+    if (stacked) {
+      valuesShape.push_back(type.getDimSize(0));
+      scalesShape.push_back(type.getDimSize(0));
+    }
+    valuesShape.append({k, n});
+    scalesShape.append({k / groupSize, n});
+    auto valuesType = RankedTensorType::get(valuesShape, b.getI8Type());
+    auto scalesType = RankedTensorType::get(scalesShape, b.getF32Type());
+    auto make = [&](RankedTensorType t, StringRef part) {
+      return WeightOp::create(b, loc, t, w.getNameAttr(), w.getLayersAttr(),
+                              QuantAttr::get(ctx, scheme, groupSize, part),
+                              w.getSourcesAttr())
+          .getResult();
+    };
+    Value values = make(valuesType, "values"), scales = make(scalesType, "scales");
+
+    auto rewriteLinears = [&](Value weight, Value q, Value s) {
+      for (OpOperand &use : llvm::make_early_inc_range(weight.getUses())) {
+        auto linear = cast<LinearOp>(use.getOwner());
+        OpBuilder lb(linear);
+        Value y = QuantizedLinearOp::create(lb, linear.getLoc(), linear.getType(),
+                                            linear.getInput(), q, s, linear.getBias(),
+                                            lb.getI64IntegerAttr(groupSize));
+        linear.getResult().replaceAllUsesWith(y);
+        linear.erase();
+      }
+    };
+    for (OpOperand &use : llvm::make_early_inc_range(w.getResult().getUses())) {
+      auto stack = dyn_cast<LayerStackOp>(use.getOwner());
+      if (!stack)
+        continue;
+      Block &body = stack.getBodyBlock();
+      unsigned nc = stack.getCarry().size();
+      unsigned index = use.getOperandNumber() - nc;
+      unsigned end = nc + stack.getPerLayer().size();
+      BlockArgument q = body.insertArgument(end, perLayer(valuesType), loc);
+      BlockArgument s = body.insertArgument(end + 1, perLayer(scalesType), loc);
+      stack.getPerLayerMutable().append(ValueRange{values, scales});
+      rewriteLinears(body.getArgument(nc + index), q, s);
+      stack.getPerLayerMutable().erase(index);
+      body.eraseArgument(nc + index);
+    }
+    rewriteLinears(w.getResult(), values, scales);
+    w.erase();
+  }
+};
+
+} // namespace
