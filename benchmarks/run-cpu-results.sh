@@ -23,6 +23,9 @@ mkdir -p "$out"
 arts=(bf16)
 /usr/bin/time -v "$bin"/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16 --dtype bf16 \
   2> "$out/compile-bf16.txt" >/dev/null
+# The language model's dense layers int8 (groups of 32), the rest bf16.
+"$bin"/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-int8 --dtype bf16 --weights int8 \
+  > "$out/compile-int8.txt" 2>&1
 if grep -q avx512_bf16 /proc/cpuinfo; then
   "$bin"/xgenmm-compile "$ckpt" -o /tmp/xgenmm-full-bf16dot --dtype bf16 \
     --matmul-precision bf16 > /dev/null
@@ -30,10 +33,13 @@ if grep -q avx512_bf16 /proc/cpuinfo; then
 fi
 for t in 1 "$threads"; do
   OMP_NUM_THREADS=$t "$bin"/xgenmm-bench-matmul > "$out/kernels-$t.txt" 2>&1
-  # Prefill of 1024 tokens (about a minute) at N threads only.
-  filter='encode|prefill/16$|decode'
+  # Prefill of 1024 tokens (about a minute) and decode after 2048 (whose
+  # prefill takes minutes on one thread) at N threads only; the int8
+  # artifact's vision side is the bf16 one's: no encode.
+  filter='encode|prefill/16$|decode/context/(16|512)/'
   [[ $t != 1 ]] && filter='encode|prefill/16$|prefill/1024$|decode'
-  for a in "${arts[@]}"; do
+  for a in "${arts[@]}" int8; do
+    [[ $a == int8 ]] && filter=${filter#encode|}
     XGENMM_BENCH_THREADS=$t XGENMM_BENCH_ARTIFACT=/tmp/xgenmm-full-$a \
       "$bin"/xgenmm-model-bench --benchmark_min_time=0 \
       --benchmark_filter="$filter" > "$out/model-$a-$t.txt" 2>&1

@@ -54,6 +54,10 @@ SmallVector<utils::IteratorType> iterators(unsigned rank, unsigned reductions = 
 /// loops (m, n, k) with maps (m, k), (k, n), (m, n), the last a reduction.
 bool isRowMajorMatmul(linalg::GenericOp g);
 
+/// The indexing maps and iterators of out[m, n] += a[m, k] * w[k, n]
+/// (`weightKMajor`) or * w[n, k], two inputs and one init.
+bool hasMatmulShape(linalg::GenericOp g, bool weightKMajor);
+
 /// Collapses [d0, ..., dn-2, K] into [d0 * ... * dn-2, K] (or expands a
 /// vector [K] into [1, K]).
 Value collapseToMatrix(OpBuilder &b, Location loc, Value v);

@@ -14,6 +14,7 @@
 // what the compiler's writeWeights reads.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/LoweringUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -36,17 +37,7 @@ namespace {
 /// out[m, n] += f(a[m, k]) * f(w[n, k]) with f an optional extf: the
 /// generic matmulTransposedB (passes/LoweringUtils.cpp) builds.
 bool isDenseContraction(linalg::GenericOp g) {
-  if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
-      g.getNumLoops() != 3 || g.getNumReductionLoops() != 1 ||
-      g.getIteratorTypesArray()[2] != utils::IteratorType::reduction)
-    return false;
-  MLIRContext *ctx = g.getContext();
-  AffineExpr m, n, k;
-  bindDims(ctx, m, n, k);
-  SmallVector<AffineMap> maps = g.getIndexingMapsArray();
-  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
-      maps[1] != AffineMap::get(3, 0, {n, k}, ctx) ||
-      maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
+  if (!lowering::hasMatmulShape(g, /*weightKMajor=*/false))
     return false;
   Block &body = g.getRegion().front();
   auto yield = cast<linalg::YieldOp>(body.getTerminator());

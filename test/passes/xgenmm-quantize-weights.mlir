@@ -69,21 +69,25 @@
 // LOWER: attrs =  {xgenmm.matmul, xgenmm.quantized}
 
 // One row (decode): the groups split into parts shared among threads, each
-// part summing its groups into a row; per group the integer product, then
-// the column scales once (math.fma); the parts' rows summed at the end.
+// part summing its groups into its slice of the partial rows (the scratch
+// row of the integer products is a carried slice too: nothing is allocated
+// in the parallel loop); per group the integer product, then the column
+// scales once (math.fma); the parts' rows summed at the end.
 // LOWER-LABEL: func.func private @decode
-// LOWER: %[[PARTS:.*]] = scf.for %[[P:.*]] = %c0 to %c2 step %c1 iter_args(%[[PI:.*]] = %{{.*}}) -> (tensor<2x1x32xf32>)
-// LOWER: %[[ROW0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%{{.*}} : tensor<1x32xf32>) -> tensor<1x32xf32>
-// LOWER: %[[END:.*]] = arith.addi %[[P]], %c1 : index
-// LOWER: %[[ROW:.*]] = scf.for %[[G:.*]] = %[[P]] to %[[END]] step %c1 iter_args(%[[ACC:.*]] = %[[ROW0]]) -> (tensor<1x32xf32>)
-// LOWER: %[[T:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32xf32>, tensor<32x32xi8>) outs(%{{.*}} : tensor<1x32xf32>) attrs =  {xgenmm.matmul, xgenmm.quantized}
+// LOWER: %[[PARTS:.*]]:2 = scf.for %[[P:.*]] = %c0 to %c2 step %c1 iter_args(%[[PI:.*]] = %{{.*}}, %[[TI:.*]] = %{{.*}}) -> (tensor<2x1x32xf32>, tensor<2x1x32xf32>)
+// LOWER: %[[ROW:.*]] = tensor.extract_slice %[[PI]][%[[P]], 0, 0] [1, 1, 32] [1, 1, 1]
+// LOWER: %[[ROW0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[ROW]] : tensor<1x32xf32>)
+// LOWER: %[[TMP:.*]] = tensor.extract_slice %[[TI]][%[[P]], 0, 0] [1, 1, 32] [1, 1, 1]
+// LOWER: scf.for %[[G:.*]] = %[[P]] to %{{.*}} step %c1 iter_args(%[[ACC:.*]] = %{{.*}}, %[[T:.*]] = %{{.*}}) -> (tensor<1x32xf32>, tensor<1x32xf32>)
+// LOWER: %[[T0:.*]] = linalg.fill ins(%{{.*}} : f32) outs(%[[T]] : tensor<1x32xf32>)
+// LOWER: %[[PROD:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x32xf32>, tensor<32x32xi8>) outs(%[[T0]] : tensor<1x32xf32>) attrs =  {xgenmm.matmul, xgenmm.quantized}
 // LOWER: arith.sitofp %{{.*}} : i8 to f32
-// LOWER: %[[NEXT:.*]] = linalg.generic {{.*}} ins(%[[T]], %{{.*}} : tensor<1x32xf32>, tensor<32xf32>) outs(%[[ACC]] : tensor<1x32xf32>)
+// LOWER: %[[NEXT:.*]] = linalg.generic {{.*}} ins(%[[PROD]], %{{.*}} : tensor<1x32xf32>, tensor<32xf32>) outs(%[[ACC]] : tensor<1x32xf32>)
 // LOWER-NEXT: ^bb0(%[[X:.*]]: f32, %[[S:.*]]: f32, %[[O:.*]]: f32):
 // LOWER-NEXT: math.fma %[[X]], %[[S]], %[[O]] : f32
-// LOWER: tensor.insert_slice %[[ROW]] into %[[PI]][%[[P]], 0, 0] [1, 1, 32] [1, 1, 1]
+// LOWER: scf.yield %[[NEXT]], %[[PROD]]
 // LOWER: } {xgenmm.parallel}
-// LOWER: linalg.generic {{.*}} ins(%[[PARTS]] : tensor<2x1x32xf32>)
+// LOWER: linalg.generic {{.*}} ins(%[[PARTS]]#0 : tensor<2x1x32xf32>)
 
 // GROUP: error: cannot quantize weight 'vlm.vision_encoder.w' in groups of 32: its in-features (48) are not a multiple of the group size
 // PART: xgenmm-quantize-weights: unknown part 'head' (known: vision, resampler, language)
