@@ -57,6 +57,10 @@ XGENMM_KERNEL(mm_f32_3072x9216, float)
 XGENMM_KERNEL(mm_bf16_3072x9216, uint16_t)
 XGENMM_KERNEL(mv_f32_3072x9216, float)
 XGENMM_KERNEL(mv_bf16_3072x9216, uint16_t)
+XGENMM_KERNEL(mm_f32_1152x1152, float)
+XGENMM_KERNEL(mv_bf16_3072x16384, uint16_t)
+XGENMM_KERNEL(mv_bf16_8192x3072, uint16_t)
+XGENMM_KERNEL(mv_bf16_3072x32064, uint16_t)
 extern "C" void _mlir_ciface_attn_qk_729x16x72(Memref<float, 5> *,
                                                Memref<float, 4> *,
                                                Memref<float, 5> *);
@@ -170,6 +174,11 @@ XGENMM_BENCH(mm_f32_3072x9216, float, 3072, 9216, 512)->Args({1});
 XGENMM_BENCH(mm_bf16_3072x9216, uint16_t, 3072, 9216, 512)->Args({1});
 XGENMM_BENCH(mv_f32_3072x9216, float, 3072, 9216, 1);
 XGENMM_BENCH(mv_bf16_3072x9216, uint16_t, 3072, 9216, 1);
+// SigLIP q, k, v, o; Phi-3's other decode products (gate_up, down, head).
+XGENMM_BENCH(mm_f32_1152x1152, float, 1152, 1152, 729);
+XGENMM_BENCH(mv_bf16_3072x16384, uint16_t, 3072, 16384, 1);
+XGENMM_BENCH(mv_bf16_8192x3072, uint16_t, 8192, 3072, 1);
+XGENMM_BENCH(mv_bf16_3072x32064, uint16_t, 3072, 32064, 1);
 
 /// SigLIP attention of one view: S = T = 729, 16 heads of 72. args: views.
 /// qk: scores[b, h, 0, s, t] = sum_d q[b, s, h, 0, d] * kt[b, h, d, t];

@@ -119,6 +119,72 @@ func.func @mv_bf16_3072x9216(%am: memref<1x3072xf32>, %wm: memref<3072x9216xbf16
   return
 }
 
+// The other distinct dense shapes: SigLIP q/k/v/o (1152 -> 1152) and the
+// decode products of Phi-3 gate_up (3072 -> 16384), down (8192 -> 3072)
+// and the head (3072 -> 32064), bf16 weights.
+func.func @mm_f32_1152x1152(%am: memref<?x1152xf32>, %wm: memref<1152x1152xf32>, %cm: memref<?x1152xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x1152xf32> to tensor<?x1152xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<1152x1152xf32> to tensor<1152x1152xf32>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x1152xf32> to tensor<?x1152xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x1152xf32>, tensor<1152x1152xf32>) outs(%c : tensor<?x1152xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: f32, %acc: f32):
+    %p = arith.mulf %x, %y : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1152xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x1152xf32>, memref<?x1152xf32>) -> ()
+  return
+}
+
+func.func @mv_bf16_3072x16384(%am: memref<1x3072xf32>, %wm: memref<3072x16384xbf16>, %cm: memref<1x16384xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<3072x16384xbf16> to tensor<3072x16384xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<1x16384xf32> to tensor<1x16384xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<1x3072xf32>, tensor<3072x16384xbf16>) outs(%c : tensor<1x16384xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x16384xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<1x16384xf32>, memref<1x16384xf32>) -> ()
+  return
+}
+
+func.func @mv_bf16_8192x3072(%am: memref<1x8192xf32>, %wm: memref<8192x3072xbf16>, %cm: memref<1x3072xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<1x8192xf32> to tensor<1x8192xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<8192x3072xbf16> to tensor<8192x3072xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<1x3072xf32> to tensor<1x3072xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<1x8192xf32>, tensor<8192x3072xbf16>) outs(%c : tensor<1x3072xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x3072xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<1x3072xf32>, memref<1x3072xf32>) -> ()
+  return
+}
+
+func.func @mv_bf16_3072x32064(%am: memref<1x3072xf32>, %wm: memref<3072x32064xbf16>, %cm: memref<1x32064xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<3072x32064xbf16> to tensor<3072x32064xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<1x32064xf32> to tensor<1x32064xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<1x3072xf32>, tensor<3072x32064xbf16>) outs(%c : tensor<1x32064xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<1x32064xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<1x32064xf32>, memref<1x32064xf32>) -> ()
+  return
+}
+
 // SigLIP attention of one 384x384 view (729 tokens, 16 heads of 72) as
 // xgenmm-transpose-attention-keys leaves it: scores = q k^T over the
 // transposed keys [b, h, d, t], and probs v.
