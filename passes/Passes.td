@@ -322,7 +322,11 @@ def XgenmmTransposeAttentionKeys : Pass<"xgenmm-transpose-attention-keys"> {
     `[b, h, d, t]` copy of the keys (a generic marked `xgenmm.attn_kt`), so
     that both read rows contiguous along their output dimension, and marks
     the contractions `xgenmm.attn_qk` and `xgenmm.attn_pv` for the CPU
-    schedule (passes/schedules/cpu.mlir).
+    schedule (passes/schedules/cpu.mlir). With at most 4 query rows per kv
+    head, statically (decode), there is no copy: it would read and write
+    every key once per step where the scores read each once. The score
+    contraction keeps the keys as stored and is marked
+    `xgenmm.attn_qk_dot` (dot products along the head dimension).
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect",
                            "::mlir::linalg::LinalgDialect"];

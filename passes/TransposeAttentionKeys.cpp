@@ -11,6 +11,14 @@
 // for the CPU schedule (`xgenmm.attn_qk`, `xgenmm.attn_pv`), the copy with
 // `xgenmm.attn_kt`.
 //
+// With a few query rows (decode: s = 1 statically) the copy would cost as
+// much as the contraction: it reads and writes every key once per step,
+// while the scores read every key once. There the keys are read as they are
+// stored, one dot product along d per (head, row, key), and the contraction
+// is marked `xgenmm.attn_qk_dot` instead. (Measured on the full-size decode
+// at context 2048: the copy, strided gathers on one thread, was 70% of the
+// step.)
+//
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
@@ -49,6 +57,19 @@ bool isContraction6(linalg::GenericOp g, ArrayRef<AffineMap> maps) {
          });
 }
 
+/// Query rows (static, per batch and kv head) up to which the scores are dot
+/// products over the stored keys rather than a matmul over transposed ones.
+constexpr int64_t kMaxDotRows = 4;
+
+/// The static number of query rows per (batch, kv head) of the score
+/// contraction `g` (rows x group), or nullopt when dynamic.
+std::optional<int64_t> staticQueryRows(linalg::GenericOp g) {
+  auto q = cast<RankedTensorType>(g.getDpsInputs()[0].getType());
+  if (q.isDynamicDim(1) || q.isDynamicDim(3))
+    return std::nullopt;
+  return q.getDimSize(1) * q.getDimSize(3);
+}
+
 struct XgenmmTransposeAttentionKeysPass
     : xgenmm::impl::XgenmmTransposeAttentionKeysBase<
           XgenmmTransposeAttentionKeysPass> {
@@ -71,6 +92,10 @@ struct XgenmmTransposeAttentionKeysPass
       }
       if (!isContraction6(g, qk))
         return;
+      if (std::optional<int64_t> rows = staticQueryRows(g); rows && *rows <= kMaxDotRows) {
+        g->setAttr("xgenmm.attn_qk_dot", b.getUnitAttr());
+        return;
+      }
       // kt[b, h, d, t] = k[b, t, h, d]
       b.setInsertionPoint(g);
       Location loc = g.getLoc();

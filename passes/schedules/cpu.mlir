@@ -24,7 +24,8 @@
 // The attention contractions marked by xgenmm-transpose-attention-keys (q k^T
 // over transposed keys, p v) take the same 8x32 tiles per (batch, kv head,
 // group), with a dynamic N remainder (the keys of prefill and decode) done
-// column by column (@xgenmm_tile_attention).
+// column by column (@xgenmm_tile_attention); decode's scores
+// (`xgenmm.attn_qk_dot`) are dot products over the keys as stored.
 // Vectorization is per op; the contraction patterns run before any
 // canonicalization (else the unit-K reduction folds into mulf + addf and no
 // FMA is formed). The accumulator transfers are hoisted out of the K loop by
@@ -132,6 +133,16 @@ module attributes {transform.with_named_sequence} {
     %qk5 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
     %qk6, %qd = transform.structured.tile_using_for %qk5 tile_sizes [0, 0, 0, 0, 0, 1]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+
+    // q k^T of a few query rows (decode) over the keys as stored
+    // [b, s, h, g, t, d]: one dot product along d per (kv head, group, row,
+    // key): 16 lanes of partial sums over d (tile_reduction_using_for at
+    // vectorization, below), then one horizontal sum; the kv heads shared
+    // among threads.
+    %qdot = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk_dot} in %root : (!transform.any_op) -> !transform.any_op
+    %qdot1, %qdl:5 = transform.structured.tile_using_for %qdot tile_sizes [1, 1, 1, 1, 1, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    transform.annotate %qdl#1 "xgenmm.parallel" : !transform.any_op
 
     // p v [b, s, h, g, d, t]
     %pv = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op
@@ -298,6 +309,27 @@ module attributes {transform.with_named_sequence} {
       transform.apply_patterns.vector.reduction_to_contract
       transform.apply_patterns.vector.sink_ops
     } : !transform.any_op
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+      transform.apply_patterns.tensor.fold_tensor_subset_ops_into_vector_transfers
+    } : !transform.any_op
+    transform.apply_cse to %funcs : !transform.any_op
+    // Decode's scores (after the contraction patterns: the canonicalization
+    // the peeling needs would fold the unit-K products above first).
+    %qd_tiles = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk_dot} in %root : (!transform.any_op) -> !transform.any_op
+    %qd_fill, %qd_part, %qd_sum, %qd_loop = transform.structured.tile_reduction_using_for %qd_tiles by tile_sizes = [0, 0, 0, 0, 0, 16]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
+    // The head-dim remainder (d mod 16, static) peeled off.
+    transform.annotate %qd_part "xgenmm.attn_qk_part" : !transform.any_op
+    %qd_for = transform.cast %qd_loop : !transform.any_op to !transform.op<"scf.for">
+    transform.include @xgenmm_peel failures(propagate) (%qd_for) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.structured.vectorize %qd_fill : !transform.any_op
+    %qd_parts = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk_part} in %root : (!transform.any_op) -> !transform.any_op
+    transform.structured.vectorize %qd_parts : !transform.any_op
+    transform.structured.vectorize %qd_sum : !transform.any_op
     transform.apply_patterns to %funcs {
       transform.apply_patterns.canonicalization
       transform.apply_patterns.tensor.fold_tensor_subset_ops_into_vector_transfers

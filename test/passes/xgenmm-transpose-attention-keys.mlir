@@ -9,6 +9,7 @@
 // CHECK-DAG: #[[KT:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d5, d4)>
 // CHECK-DAG: #[[S:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
 // CHECK-DAG: #[[P:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d5)>
+// CHECK-DAG: #[[KD:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d4, d1, d5)>
 // CHECK-DAG: #[[V:.*]] = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d2, d4)>
 // CHECK-LABEL: func.func @gqa
 // CHECK: %[[K4:.*]] = tensor.expand_shape %arg1 {{.*}} into tensor<?x9x2x3xf32>
@@ -21,4 +22,17 @@ func.func @gqa(%q: tensor<?x5x12xf32>, %k: tensor<?x9x6xf32>, %v: tensor<?x9x6xf
   %o = xgenmm.attention %q, %k, %v heads 4 kv_heads 2 head_dim 3 scale 0.57735
       : tensor<?x5x12xf32>, tensor<?x9x6xf32>, tensor<?x9x6xf32> -> tensor<?x5x12xf32>
   return %o : tensor<?x5x12xf32>
+}
+
+// Decode: one query row per kv head and group of two (2 rows <= 4): no copy
+// of the keys; the scores are dot products over the keys as stored.
+// CHECK-LABEL: func.func @decode
+// CHECK-NOT: xgenmm.attn_kt
+// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[KD]], #[[S]]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x2x2x3xf32>, tensor<1x?x2x3xf32>) outs(%{{.*}} : tensor<1x2x2x1x?xf32>) attrs = {xgenmm.attn_qk_dot}
+// CHECK: attrs = {xgenmm.attn_pv}
+
+func.func @decode(%q: tensor<1x12xf32>, %k: tensor<?x6xf32>, %v: tensor<?x6xf32>) -> tensor<1x12xf32> {
+  %o = xgenmm.attention %q, %k, %v heads 4 kv_heads 2 head_dim 3 scale 0.57735
+      : tensor<1x12xf32>, tensor<?x6xf32>, tensor<?x6xf32> -> tensor<1x12xf32>
+  return %o : tensor<1x12xf32>
 }

@@ -55,6 +55,21 @@
 // CHECK-NOT: linalg.generic
 // CHECK: return
 
+// Decode's scores over the keys as stored: the kv heads shared among
+// threads, per key 16 lanes of partial sums over the head dim, kept in
+// registers, the remainder (40 = 32 + 8) peeled off at its own width, then
+// one horizontal sum.
+// CHECK-LABEL: func.func @attn_qk_dot
+// CHECK: scf.for
+// CHECK: scf.for %{{.*}} = %c0 to %{{.*}} step %c1
+// CHECK: scf.for %{{.*}} = %c0 to %c32 step %c16 iter_args(%{{.*}} = %{{.*}}) -> (vector<1x1x1x1x1x16xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<1x?x2x40xf32>, vector<1x1x1x1x1x16xf32>
+// CHECK: arith.addf {{.*}} : vector<1x1x1x1x1x16xf32>
+// CHECK: vector.transfer_read {{.*}} : tensor<1x?x2x40xf32>, vector<1x1x1x1x1x8xf32>
+// CHECK: vector.multi_reduction <add>, %{{.*}}, %{{.*}} [5] : vector<1x1x1x1x1x16xf32> to vector<1x1x1x1x1xf32>
+// CHECK: } {xgenmm.parallel}
+// CHECK-NOT: linalg.generic
+
 // Unmarked contractions are left alone.
 // CHECK-LABEL: func.func @unmarked
 // CHECK: linalg.generic
@@ -69,6 +84,7 @@
 #s = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d1, d2, d3, d4)>
 #p = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d5)>
 #v = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d2, d4)>
+#k = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d4, d1, d5)>
 
 func.func @matmul(%a: tensor<?x20xf32>, %w: tensor<20x40xf32>, %c: tensor<?x40xf32>) -> tensor<?x40xf32> {
   %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -113,6 +129,17 @@ func.func @attn_pv(%p: tensor<1x2x1x?x?xf32>, %v: tensor<1x?x2x40xf32>, %o: tens
     linalg.yield %x : f32
   } -> tensor<1x?x2x1x40xf32>
   return %r : tensor<1x?x2x1x40xf32>
+}
+
+func.func @attn_qk_dot(%q: tensor<1x1x2x1x40xf32>, %k: tensor<1x?x2x40xf32>, %s: tensor<1x2x1x1x?xf32>) -> tensor<1x2x1x1x?xf32> {
+  %r = linalg.generic {indexing_maps = [#q, #k, #s], iterator_types = ["parallel", "parallel", "parallel", "parallel", "parallel", "reduction"]}
+      ins(%q, %k : tensor<1x1x2x1x40xf32>, tensor<1x?x2x40xf32>) outs(%s : tensor<1x2x1x1x?xf32>) attrs = {xgenmm.attn_qk_dot} {
+  ^bb0(%a: f32, %b: f32, %c: f32):
+    %m = arith.mulf %a, %b : f32
+    %x = arith.addf %c, %m : f32
+    linalg.yield %x : f32
+  } -> tensor<1x2x1x1x?xf32>
+  return %r : tensor<1x2x1x1x?xf32>
 }
 
 func.func @unmarked(%a: tensor<?x20xf32>, %w: tensor<40x20xf32>, %c: tensor<?x40xf32>) -> tensor<?x40xf32> {
