@@ -101,11 +101,13 @@ def Xgenmm_QuantAttr : Xgenmm_Attr<"Quant", "quant"> {
   let description = [{
     Marks a `xgenmm.weight` as one part of a weight quantized at compile
     time with `scheme` (`"int8"`: symmetric, round to nearest, values in
-    [-127, 127]) over groups of `group_size` consecutive input features
-    (the checkpoint's last dimension, K):
+    [-127, 127]; `"int4"`: the same in [-7, 7]) over groups of `group_size`
+    consecutive input features (the checkpoint's last dimension, K):
 
     * `"values"`: the quantized values, stored K-major as the kernels stream
-      them: `[K, N]` i8 per layer for a `[N, K]` checkpoint tensor;
+      them: `[K, N]` i8 per layer for a `[N, K]` checkpoint tensor; int4
+      two per byte, `[K / 2, N]` i8, byte `[k2, n]` holding `k = 2 k2` in
+      its low nibble and `2 k2 + 1` in its high one (two's complement);
     * `"scales"`: one f32 scale per group and output feature, `[K / group, N]`
       per layer (`w[n, k] ~ values[k, n] * scales[k / group, n]`);
     * `"dequantized"`: the checkpoint's layout and a float type, the values

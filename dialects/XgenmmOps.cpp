@@ -103,10 +103,14 @@ LogicalResult SourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 
 LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
                                 StringRef scheme, int64_t groupSize, StringRef part) {
-  if (scheme != "int8")
-    return emitError() << "quantization scheme must be int8, got '" << scheme << "'";
+  if (scheme != "int8" && scheme != "int4")
+    return emitError() << "quantization scheme must be int8 or int4, got '" << scheme << "'";
   if (groupSize <= 0)
     return emitError() << "quantization group size must be positive, got " << groupSize;
+  if (scheme == "int4" && groupSize % 2 != 0)
+    return emitError() << "int4 quantization groups hold pairs: the group size must be "
+                          "even, got "
+                       << groupSize;
   if (part != "values" && part != "scales" && part != "dequantized")
     return emitError() << "quantized weight part must be values, scales or "
                           "dequantized, got '"
@@ -171,14 +175,16 @@ LogicalResult WeightOp::verify() {
              << type;
     return success();
   }
-  // Per layer: [K, N] values or [K / group, N] scales (K-major), or the
-  // checkpoint's [N, K] dequantized.
+  // Per layer: [K, N] values ([K / 2, N] for int4, two per byte) or
+  // [K / group, N] scales (K-major), or the checkpoint's [N, K] dequantized.
   int64_t rank = type.getRank() - (getLayers() ? 1 : 0);
   if (rank != 2)
     return emitOpError("a quantized weight must be a matrix per layer, got ") << type;
   int64_t g = quant.getGroupSize();
   int64_t k = quant.getPart() == "dequantized" ? type.getShape().back()
                                                : type.getShape()[type.getRank() - 2];
+  if (quant.getPart() == "values" && quant.getScheme() == "int4")
+    k *= 2;
   if (quant.getPart() == "values") {
     if (!elt.isInteger(8))
       return emitOpError("quantized values must be i8, got ") << type;
@@ -253,19 +259,27 @@ LogicalResult LinearOp::verify() {
 }
 
 LogicalResult QuantizedLinearOp::verify() {
-  ArrayRef<int64_t> in = shapeOf(getInput()), q = shapeOf(getValues());
-  int64_t g = getGroupSize();
+  ArrayRef<int64_t> in = shapeOf(getInput()), stored = shapeOf(getValues());
+  int64_t g = getGroupSize(), bits = getBits();
   if (in.empty())
     return emitOpError("input must have rank >= 1");
-  if (q.size() != 2)
-    return emitOpError("values must be [in, out] (K-major), got ") << shapeStr(q);
+  if (bits != 8 && bits != 4)
+    return emitOpError("bits must be 8 or 4, got ") << bits;
+  if (stored.size() != 2)
+    return emitOpError("values must be [in, out] (K-major), got ") << shapeStr(stored);
+  if (bits == 4 && g % 2 != 0)
+    return emitOpError("int4 groups hold pairs: the group size must be even, got ") << g;
+  // The in-features the values stand for (int4: two per stored row).
+  SmallVector<int64_t> q(stored.begin(), stored.end());
+  if (bits == 4 && !ShapedType::isDynamic(q[0]))
+    q[0] *= 2;
   if (!ShapedType::isDynamic(q[0]) && q[0] % g != 0)
     return emitOpError("in-features ") << q[0] << " are not a multiple of the group size "
                                        << g;
   if (!compatible(in.back(), q[0]))
     return emitOpError("input has ")
-           << in.back() << " features but the values " << shapeStr(q) << " expect "
-           << q[0];
+           << in.back() << " features but the values " << shapeStr(stored) << " expect "
+           << q[0] << (bits == 4 ? " (int4: two per byte)" : "");
   int64_t groups = ShapedType::isDynamic(q[0]) ? ShapedType::kDynamic : q[0] / g;
   if (failed(expectShape(*this, "scales", getScales(), {groups, q[1]})))
     return failure();

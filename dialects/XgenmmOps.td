@@ -139,22 +139,29 @@ def Xgenmm_QuantizedLinearOp : Xgenmm_Op<"quantized_linear", [Pure]> {
     `values [K, N]` (i8, K-major: the layout the kernels stream), `scales
     [K / group_size, N]` (f32), `W[n, k] = values[k, n] * scales[k /
     group_size, n]`; `input [..., K]`, optional `bias [N]`, result `[..., N]`.
-    The scales are applied inside the accumulation: the weight is never
-    materialised in float.
+    With `bits 4` the values are int4 two per byte, `[K / 2, N]` (byte
+    `[k2, n]`: `k = 2 k2` in the low nibble, `2 k2 + 1` in the high one) and
+    the group size is even. The scales are applied inside the accumulation:
+    the weight is never materialised in float.
 
     ```mlir
     %y = xgenmm.quantized_linear %x, %q, %s group 32
          : tensor<?x3072xf32>, tensor<3072x9216xi8>, tensor<96x9216xf32>
+           -> tensor<?x9216xf32>
+    %z = xgenmm.quantized_linear %x, %p, %s group 32 bits 4
+         : tensor<?x3072xf32>, tensor<1536x9216xi8>, tensor<96x9216xf32>
            -> tensor<?x9216xf32>
     ```
   }];
   let arguments = (ins Xgenmm_Activation:$input, Xgenmm_QuantValues:$values,
                        Xgenmm_QuantScales:$scales,
                        Optional<Xgenmm_WeightTensor>:$bias,
-                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size);
+                       ConfinedAttr<I64Attr, [IntPositive]>:$group_size,
+                       DefaultValuedAttr<I64Attr, "8">:$bits);
   let results = (outs Xgenmm_Activation:$result);
   let assemblyFormat = [{
-    $input `,` $values `,` $scales (`,` $bias^)? `group` $group_size attr-dict
+    $input `,` $values `,` $scales (`,` $bias^)? `group` $group_size
+    (`bits` $bits^)? attr-dict
     `:` type($input) `,` type($values) `,` type($scales) (`,` type($bias)^)?
     `->` type($result)
   }];

@@ -244,8 +244,10 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
     auto quant = entry.getAs<mlir::xgenmm::QuantAttr>("quant");
     int64_t group = quant ? quant.getGroupSize() : 1;
     bool isScales = quant && quant.getPart() == "scales";
+    bool isInt4 = quant && quant.getScheme() == "int4";
+    bool packed = isInt4 && quant.getPart() == "values"; // two per byte
     // Checkpoint elements per layer.
-    int64_t sourceElements = isScales ? perLayer * group : perLayer;
+    int64_t sourceElements = isScales ? perLayer * group : packed ? perLayer * 2 : perLayer;
     std::vector<float> wf, deq, scales;
     std::vector<int8_t> q;
     converted.resize(perLayer * eltBytes);
@@ -268,8 +270,14 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
         q.resize(sourceElements);
         scales.resize(sourceElements / group);
         convert(*t, Float32Type::get(type.getContext()), reinterpret_cast<uint8_t *>(wf.data()));
-        quantizeInt8(wf.data(), n, k, group, q.data(), scales.data());
-        if (quant.getPart() == "values") {
+        if (isInt4)
+          quantizeInt4(wf.data(), n, k, group, q.data(), scales.data());
+        else
+          quantizeInt8(wf.data(), n, k, group, q.data(), scales.data());
+        if (packed) {
+          // Packed K-major here: the stored layout, no transposition below.
+          packInt4KMajor(q.data(), n, k, converted.data());
+        } else if (quant.getPart() == "values") {
           std::memcpy(converted.data(), q.data(), perLayer);
         } else if (isScales) {
           std::memcpy(converted.data(), scales.data(), perLayer * 4);
@@ -286,7 +294,7 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
       }
       releasePages(*t);
       const uint8_t *out = converted.data();
-      if (isTransposed) {
+      if (isTransposed && !packed) {
         // converted [N = cols][K = rows] -> transposed [K][N], in
         // cache-sized blocks.
         auto transpose = [&](auto element) {
@@ -350,9 +358,10 @@ JsonValue fileEntry(const std::string &file, std::string &error) {
 
 /// The manifest's "weights": the quantization asked for and, per tensor of
 /// weights.bin, its storage: name, type, bytes and scheme (f32, bf16, or
-/// int8 values / scales / dequantized with the group size).
+/// int8 / int4 values, scales or dequantized, with the group size).
 static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
-                          const std::vector<std::string> &quantParts) {
+                          const std::vector<std::string> &quantParts,
+                          const std::string &quantScheme) {
   std::vector<JsonValue> tensors;
   if (auto layout = module->getAttrOfType<ArrayAttr>("xgenmm.weight_layout"))
     for (Attribute a : layout) {
@@ -380,46 +389,53 @@ static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
     parts.push_back(JsonValue::string(p));
   return JsonValue::object(
       {{"quantized_parts", JsonValue::array(parts)},
-       {"scheme", quantParts.empty() ? JsonValue::null() : JsonValue::string("int8")},
+       {"scheme", quantParts.empty() ? JsonValue::null() : JsonValue::string(quantScheme)},
        {"group_size", quantParts.empty() ? JsonValue::null()
                                          : JsonValue::integer(options.groupSize)},
        {"simulated", JsonValue::boolean(options.simulateQuantization)},
        {"tensors", JsonValue::array(tensors)}});
 }
 
-/// The model parts --weights quantizes, or an error.
+/// The model parts --weights quantizes and their scheme (one for all), or
+/// an error.
 static bool quantizedParts(const CompileOptions &options, std::vector<std::string> &parts,
-                    std::string &error) {
+                           std::string &scheme, std::string &error) {
   llvm::StringRef spec = options.weights;
   if (spec.empty() || spec == "f32" || spec == "bf16")
     return true;
-  if (spec == "int8") {
+  if (spec == "int8" || spec == "int4") {
     parts = {"language"};
+    scheme = spec.str();
   } else if (!spec.contains('=')) {
-    error = "--weights must be f32, bf16, int8 or part=scheme,..., got '" + spec.str() + "'" +
-            (spec == "int4" ? " (int4 is not implemented yet; use int8)" : "");
+    error = "--weights must be f32, bf16, int8, int4 or part=scheme,..., got '" +
+            spec.str() + "'";
     return false;
   } else {
     llvm::SmallVector<llvm::StringRef> items;
     spec.split(items, ',');
     for (llvm::StringRef item : items) {
-      auto [part, scheme] = item.split('=');
+      auto [part, partScheme] = item.split('=');
       part = part.trim();
-      scheme = scheme.trim();
+      partScheme = partScheme.trim();
       if (part != "vision" && part != "resampler" && part != "language") {
         error = "--weights: unknown model part '" + part.str() +
                 "' (parts: vision, resampler, language; the LM head and the patch "
                 "embedding are not quantized)";
         return false;
       }
-      if (scheme == "f32" || scheme == "bf16")
+      if (partScheme == "f32" || partScheme == "bf16")
         continue; // Follows --dtype.
-      if (scheme != "int8") {
-        error = "--weights: unsupported scheme '" + scheme.str() + "' for " + part.str() +
-                (scheme == "int4" ? " (int4 is not implemented yet; use int8)"
-                                  : " (supported: int8)");
+      if (partScheme != "int8" && partScheme != "int4") {
+        error = "--weights: unsupported scheme '" + partScheme.str() + "' for " +
+                part.str() + " (supported: int8, int4)";
         return false;
       }
+      if (!scheme.empty() && scheme != partScheme) {
+        error = "--weights: the quantized parts must share one scheme, got " + scheme +
+                " and " + partScheme.str() + " (mixed int8/int4 is not implemented)";
+        return false;
+      }
+      scheme = partScheme.str();
       parts.push_back(part.str());
     }
   }
@@ -436,7 +452,8 @@ bool compileArtifact(const std::string &input, const std::string &output,
                      const CompileOptions &options, llvm::raw_ostream &log,
                      std::string &error) {
   std::vector<std::string> quantParts;
-  if (!quantizedParts(options, quantParts, error))
+  std::string quantScheme;
+  if (!quantizedParts(options, quantParts, quantScheme, error))
     return false;
   if (options.simulateQuantization && quantParts.empty()) {
     error = "--simulate-quantization needs --weights with a quantized part (e.g. int8)";
@@ -587,7 +604,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
     } else {
     if (!quantParts.empty()) {
       mlir::xgenmm::XgenmmQuantizeWeightsOptions quantize;
-      quantize.scheme = "int8";
+      quantize.scheme = quantScheme;
       quantize.groupSize = options.groupSize;
       quantize.parts.assign(quantParts.begin(), quantParts.end());
       quantize.simulate = options.simulateQuantization;
@@ -809,7 +826,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
                                             {"features", JsonValue::array(featureList)}})},
         {"dtype", JsonValue::string(options.dtype)},
         {"matmul_precision", JsonValue::string(options.matmulPrecision)},
-        {"weights", weightsManifest(*module, options, quantParts)},
+        {"weights", weightsManifest(*module, options, quantParts, quantScheme)},
         {"files", JsonValue::object(fileMembers)},
         {"encode_image",
          JsonValue::object(

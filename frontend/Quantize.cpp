@@ -6,8 +6,9 @@
 
 namespace xgenmm {
 
-void quantizeInt8(const float *w, int64_t rows, int64_t cols, int64_t group,
-                  int8_t *values, float *scales) {
+void quantizeSymmetric(const float *w, int64_t rows, int64_t cols, int64_t group,
+                       int levels, int8_t *values, float *scales) {
+  const float top = (float)levels;
   int64_t groups = cols / group;
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t g = 0; g < groups; ++g) {
@@ -16,13 +17,48 @@ void quantizeInt8(const float *w, int64_t rows, int64_t cols, int64_t group,
       float amax = 0.0f;
       for (int64_t i = 0; i < group; ++i)
         amax = std::max(amax, std::fabs(x[i]));
-      float scale = amax / 127.0f;
+      float scale = amax / top;
       scales[r * groups + g] = scale;
       float inv = scale > 0.0f ? 1.0f / scale : 0.0f;
       for (int64_t i = 0; i < group; ++i) {
         float v = std::round(x[i] * inv); // halves away from zero
-        q[i] = (int8_t)std::clamp(v, -127.0f, 127.0f);
+        q[i] = (int8_t)std::clamp(v, -top, top);
       }
+    }
+}
+
+void quantizeInt8(const float *w, int64_t rows, int64_t cols, int64_t group,
+                  int8_t *values, float *scales) {
+  quantizeSymmetric(w, rows, cols, group, 127, values, scales);
+}
+
+void quantizeInt4(const float *w, int64_t rows, int64_t cols, int64_t group,
+                  int8_t *values, float *scales) {
+  quantizeSymmetric(w, rows, cols, group, 7, values, scales);
+}
+
+void packInt4KMajor(const int8_t *values, int64_t rows, int64_t cols, uint8_t *out) {
+  // out[k2][n] = lo: values[n][2 k2], hi: values[n][2 k2 + 1]; blocked over
+  // (n, k2) so that both sides stay in cache.
+  constexpr int64_t kBlock = 64;
+  int64_t pairs = cols / 2;
+  for (int64_t n0 = 0; n0 < rows; n0 += kBlock)
+    for (int64_t p0 = 0; p0 < pairs; p0 += kBlock)
+      for (int64_t n = n0; n < std::min(rows, n0 + kBlock); ++n)
+        for (int64_t p = p0; p < std::min(pairs, p0 + kBlock); ++p) {
+          uint8_t lo = (uint8_t)values[n * cols + 2 * p] & 0xF;
+          uint8_t hi = (uint8_t)values[n * cols + 2 * p + 1] & 0xF;
+          out[p * rows + n] = (uint8_t)(lo | (hi << 4));
+        }
+}
+
+void unpackInt4KMajor(const uint8_t *packed, int64_t rows, int64_t cols, int8_t *values) {
+  for (int64_t p = 0; p < cols / 2; ++p)
+    for (int64_t n = 0; n < rows; ++n) {
+      auto byte = (int8_t)packed[p * rows + n];
+      // Sign-extend each nibble: (b << 4) >> 4 and b >> 4, arithmetic.
+      values[n * cols + 2 * p] = (int8_t)((int8_t)(byte << 4) >> 4);
+      values[n * cols + 2 * p + 1] = (int8_t)(byte >> 4);
     }
 }
 

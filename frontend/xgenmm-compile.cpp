@@ -21,9 +21,10 @@ static cl::opt<std::string> matmulPrecision(
     cl::init("f32"));
 static cl::opt<std::string> weightsOpt(
     "weights",
-    cl::desc("Quantized weight storage: int8 (the language model's dense layers), or "
-             "per part, e.g. language=int8,resampler=int8 (parts: vision, resampler, "
-             "language); other weights follow --dtype. f32 and bf16 mean --dtype"),
+    cl::desc("Quantized weight storage: int8 or int4 (the language model's dense "
+             "layers; int4 two values per byte), or per part, e.g. "
+             "language=int8,resampler=int8 (parts: vision, resampler, language; one "
+             "scheme for all); other weights follow --dtype. f32 and bf16 mean --dtype"),
     cl::value_desc("scheme | part=scheme,..."));
 static cl::opt<int64_t> groupSize(
     "group-size",

@@ -146,6 +146,62 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
       .getResult(0);
 }
 
+/// The activation columns a group's stored rows multiply: all g of them
+/// from k0 (int8), or for int4 (`bits` 4, one stored row per pair) the even
+/// and the odd ones, each [M, g / 2] with stride 2.
+static SmallVector<Value> groupActivations(OpBuilder &b, Location loc, Value a, Value k0,
+                                           OpFoldResult rows, int64_t group, int64_t bits) {
+  OpFoldResult one = b.getIndexAttr(1), zero = b.getIndexAttr(0);
+  if (bits == 8)
+    return {tensor::ExtractSliceOp::create(
+        b, loc, a, SmallVector<OpFoldResult>{zero, k0},
+        SmallVector<OpFoldResult>{rows, b.getIndexAttr(group)},
+        SmallVector<OpFoldResult>{one, one})};
+  SmallVector<Value> halves;
+  for (int64_t odd : {0, 1}) {
+    Value start = odd ? arith::AddIOp::create(
+                            b, loc, k0, arith::ConstantIndexOp::create(b, loc, 1))
+                            .getResult()
+                      : k0;
+    halves.push_back(tensor::ExtractSliceOp::create(
+        b, loc, a, SmallVector<OpFoldResult>{zero, start},
+        SmallVector<OpFoldResult>{rows, b.getIndexAttr(group / 2)},
+        SmallVector<OpFoldResult>{one, b.getIndexAttr(2)}));
+  }
+  return halves;
+}
+
+/// In a product's body: sum over the weights one stored value holds of
+/// activation * f32(weight) (* scale): int8 one, int4 two (the low nibble
+/// pairs with the even activation, the high one with the odd), each nibble
+/// sign-extended by shifts on i32. `acts` are the activations (1 or 2).
+static Value dequantDot(OpBuilder &b, Location loc, ValueRange acts, Value stored,
+                        Value scale, int64_t bits) {
+  Type f32 = b.getF32Type();
+  SmallVector<Value> weights;
+  if (bits == 8) {
+    weights.push_back(arith::SIToFPOp::create(b, loc, f32, stored));
+  } else {
+    Type i32 = b.getI32Type();
+    auto c = [&](int64_t v) { return arith::ConstantIntOp::create(b, loc, i32, v); };
+    Value x = arith::ExtSIOp::create(b, loc, i32, stored);
+    Value lo = arith::ShRSIOp::create(b, loc, arith::ShLIOp::create(b, loc, x, c(28)), c(28));
+    Value hi = arith::ShRSIOp::create(b, loc, x, c(4));
+    weights.push_back(arith::SIToFPOp::create(b, loc, f32, lo));
+    weights.push_back(arith::SIToFPOp::create(b, loc, f32, hi));
+  }
+  Value sum;
+  for (auto [act, w] : llvm::zip(acts, weights)) {
+    if (scale)
+      w = arith::MulFOp::create(b, loc, w, scale);
+    Value prod = arith::MulFOp::create(b, loc, toF32(b, loc, act), w);
+    sum = sum ? arith::AddFOp::create(b, loc, sum, prod).getResult() : prod;
+  }
+  return sum;
+}
+
+static Value sumParts(OpBuilder &b, Location loc, Value partial, Value init);
+
 /// One row (decode): the groups split into up to 8 parts of whole groups,
 /// shared among threads (like xgenmm-split-matvec), each part summing its
 /// groups into a [1, N] row (by column panels, whole rows at present); per
@@ -155,9 +211,12 @@ Value matmulTransposedB(OpBuilder &b, Location loc, Value a, Value w,
 ///   row[n0:n0+P] += scales[kg, n0:n0+P] * t
 /// so that the streaming loop is the bf16-weight one with sitofp for extf.
 static Value quantizedMatvec(OpBuilder &b, Location loc, Value a, Value values,
-                             Value scales, int64_t group, Value init) {
+                             Value scales, int64_t group, int64_t bits, Value init) {
   MLIRContext *ctx = b.getContext();
-  int64_t k = tensorType(values).getDimSize(0), n = tensorType(values).getDimSize(1);
+  // Stored rows per group: int4 holds two rows per stored one.
+  int64_t perStored = bits == 4 ? 2 : 1, storedGroup = group / perStored;
+  int64_t k = tensorType(values).getDimSize(0) * perStored,
+          n = tensorType(values).getDimSize(1);
   int64_t groups = k / group, parts = 1;
   for (int64_t p = 8; p >= 2; --p)
     if (groups % p == 0) {
@@ -213,12 +272,12 @@ static Value quantizedMatvec(OpBuilder &b, Location loc, Value a, Value values,
                   qb, ql, first, last, cst(qb, 1), ValueRange{acc0, rowIter[1]},
                   [&](OpBuilder &nb, Location nl, Value kg, ValueRange acc) {
                     Value k0 = arith::MulIOp::create(nb, nl, kg, cst(nb, group));
-                    Value ag = tensor::ExtractSliceOp::create(
-                        nb, nl, a, SmallVector<OpFoldResult>{zeroIdx, k0},
-                        SmallVector<OpFoldResult>{one, nb.getIndexAttr(group)}, unit2);
+                    SmallVector<Value> ag =
+                        groupActivations(nb, nl, a, k0, one, group, bits);
+                    Value s0 = bits == 8 ? k0 : arith::MulIOp::create(nb, nl, kg, cst(nb, storedGroup)).getResult();
                     Value qg = tensor::ExtractSliceOp::create(
-                        nb, nl, values, SmallVector<OpFoldResult>{k0, n0},
-                        SmallVector<OpFoldResult>{nb.getIndexAttr(group),
+                        nb, nl, values, SmallVector<OpFoldResult>{s0, n0},
+                        SmallVector<OpFoldResult>{nb.getIndexAttr(storedGroup),
                                                   nb.getIndexAttr(panel)},
                         unit2);
                     Value sg = tensor::ExtractSliceOp::create(
@@ -226,15 +285,19 @@ static Value quantizedMatvec(OpBuilder &b, Location loc, Value a, Value values,
                         SmallVector<OpFoldResult>{kg, n0},
                         SmallVector<OpFoldResult>{one, nb.getIndexAttr(panel)}, unit2);
                     Value t0 = linalg::FillOp::create(nb, nl, zero, acc[1]).getResult(0);
+                    SmallVector<Value> ins(ag);
+                    ins.push_back(qg);
+                    SmallVector<AffineMap> maps(ag.size(), mmMaps[0]);
+                    maps.append({mmMaps[1], mmMaps[2]});
+                    size_t nActs = ag.size();
                     auto product = linalg::GenericOp::create(
-                        nb, nl, panelType, ValueRange{ag, qg}, ValueRange{t0}, mmMaps,
-                        iterators(3, 1), [](OpBuilder &bb, Location bl, ValueRange args) {
-                          Value w = arith::SIToFPOp::create(bb, bl, bb.getF32Type(), args[1]);
-                          Value prod =
-                              arith::MulFOp::create(bb, bl, toF32(bb, bl, args[0]), w);
+                        nb, nl, panelType, ins, ValueRange{t0}, maps, iterators(3, 1),
+                        [&](OpBuilder &bb, Location bl, ValueRange args) {
+                          Value dot = dequantDot(bb, bl, args.take_front(nActs),
+                                                 args[nActs], Value(), bits);
                           linalg::YieldOp::create(
                               bb, bl,
-                              ValueRange{arith::AddFOp::create(bb, bl, args[2], prod)});
+                              ValueRange{arith::AddFOp::create(bb, bl, args.back(), dot)});
                         });
                     product->setAttr("xgenmm.matmul", nb.getUnitAttr());
                     product->setAttr("xgenmm.quantized", nb.getUnitAttr());
@@ -261,11 +324,16 @@ static Value quantizedMatvec(OpBuilder &b, Location loc, Value a, Value values,
       });
   if (parts > 1)
     partLoop->setAttr("xgenmm.parallel", b.getUnitAttr());
-  // out[0, n] = init[0, n] + sum_p partial[p, 0, n]
+  return sumParts(b, loc, partLoop.getResult(0), init);
+}
+
+/// out[0, n] = init[0, n] + sum_p partial[p, 0, n]
+static Value sumParts(OpBuilder &b, Location loc, Value partial, Value init) {
+  MLIRContext *ctx = b.getContext();
   AffineExpr m, nn, pp;
   bindDims(ctx, m, nn, pp);
   return linalg::GenericOp::create(
-             b, loc, TypeRange{init.getType()}, ValueRange{partLoop.getResult(0)},
+             b, loc, TypeRange{init.getType()}, ValueRange{partial},
              ValueRange{init},
              ArrayRef<AffineMap>{AffineMap::get(3, 0, {pp, m, nn}, ctx),
                                  AffineMap::get(3, 0, {m, nn}, ctx)},
@@ -277,46 +345,152 @@ static Value quantizedMatvec(OpBuilder &b, Location loc, Value a, Value values,
       .getResult(0);
 }
 
-Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
-                      Value scales, int64_t group, Value bias, Value residual) {
+/// Decode over int4 weights: like quantizedMatvec, the groups split into up
+/// to 8 parts shared among threads, each summing into its partial row; but
+/// each part is one contraction over (n, group, pair)
+///   row[n] += scales[kg, n] * (a[2 k2] * lo(v[kg, k2, n]) + a[2 k2 + 1] * hi(...))
+/// marked `xgenmm.matvec_int4`: the schedule keeps a 1x64 slice of the row in
+/// registers over all the part's groups (no per-group pass over the row in
+/// memory, which for int4 would move as many bytes as the weights), with
+/// the scale applied per weight pair.
+static Value quantizedMatvecInt4(OpBuilder &b, Location loc, Value a, Value values,
+                                 Value scales, int64_t group, Value init) {
   MLIRContext *ctx = b.getContext();
-  int64_t k = tensorType(values).getDimSize(0), n = tensorType(values).getDimSize(1);
+  int64_t half = group / 2;
+  int64_t n = tensorType(values).getDimSize(1), groups = tensorType(values).getDimSize(0) / half;
+  int64_t parts = 1;
+  for (int64_t p = 8; p >= 2; --p)
+    if (groups % p == 0) {
+      parts = p;
+      break;
+    }
+  int64_t perPart = groups / parts;
+  Type f32 = b.getF32Type();
+  auto cst = [&](OpBuilder &nb, int64_t v) {
+    return arith::ConstantIndexOp::create(nb, loc, v).getResult();
+  };
+  OpFoldResult one = b.getIndexAttr(1), zeroIdx = b.getIndexAttr(0);
+  SmallVector<OpFoldResult> unit3 = {one, one, one};
+  Value partial = tensor::EmptyOp::create(b, loc, {parts, 1, n}, f32);
+  // Loops (m, group, pair, n): n innermost, so that the vectorized tile's
+  // shape is the weight rows' own (no transposition of unit dimensions).
+  AffineExpr dm, dg, dk, dn;
+  bindDims(ctx, dm, dg, dk, dn);
+  auto maps = mapsFromExprs(
+      ctx, {{dm, dg, dk}, {dm, dg, dk}, {dg, dk, dn}, {dg, dn}, {dm, dn}});
+  SmallVector<utils::IteratorType> loops = {
+      utils::IteratorType::parallel, utils::IteratorType::reduction,
+      utils::IteratorType::reduction, utils::IteratorType::parallel};
+  // Products and sums may fuse into FMAs (LLVM's contract).
+  auto contract = arith::FastMathFlagsAttr::get(ctx, arith::FastMathFlags::contract);
+  auto partLoop = scf::ForOp::create(
+      b, loc, cst(b, 0), cst(b, parts), cst(b, 1), ValueRange{partial},
+      [&](OpBuilder &pb, Location pl, Value p, ValueRange pIter) {
+        SmallVector<OpFoldResult> partOffsets = {p, zeroIdx, zeroIdx};
+        SmallVector<OpFoldResult> rowSizes = {one, one, pb.getIndexAttr(n)};
+        Value row = tensor::ExtractSliceOp::create(
+            pb, pl, RankedTensorType::get({1, n}, f32), pIter[0], partOffsets, rowSizes,
+            unit3);
+        Value row0 = linalg::FillOp::create(pb, pl, f32Const(pb, pl, 0.0), row).getResult(0);
+        Value g0 = arith::MulIOp::create(pb, pl, p, cst(pb, perPart));
+        Value k0 = arith::MulIOp::create(pb, pl, g0, cst(pb, group));
+        Value s0 = arith::MulIOp::create(pb, pl, g0, cst(pb, half));
+        // The part's activations, even and odd, [1, perPart, g / 2].
+        SmallVector<Value> acts = groupActivations(pb, pl, a, k0, one, perPart * group, 4);
+        for (Value &act : acts)
+          act = tensor::ExpandShapeOp::create(
+              pb, pl, RankedTensorType::get({1, perPart, half}, tensorType(a).getElementType()),
+              act, SmallVector<ReassociationIndices>{{0}, {1, 2}});
+        Value v = tensor::ExtractSliceOp::create(
+            pb, pl, values, SmallVector<OpFoldResult>{s0, zeroIdx},
+            SmallVector<OpFoldResult>{pb.getIndexAttr(perPart * half), pb.getIndexAttr(n)},
+            SmallVector<OpFoldResult>{one, one});
+        v = tensor::ExpandShapeOp::create(
+            pb, pl, RankedTensorType::get({perPart, half, n}, pb.getI8Type()), v,
+            SmallVector<ReassociationIndices>{{0, 1}, {2}});
+        Value sc = tensor::ExtractSliceOp::create(
+            pb, pl, scales, SmallVector<OpFoldResult>{g0, zeroIdx},
+            SmallVector<OpFoldResult>{pb.getIndexAttr(perPart), pb.getIndexAttr(n)},
+            SmallVector<OpFoldResult>{one, one});
+        auto product = linalg::GenericOp::create(
+            pb, pl, row0.getType(), ValueRange{acts[0], acts[1], v, sc}, ValueRange{row0},
+            maps, loops, [&](OpBuilder &bb, Location bl, ValueRange args) {
+              Type i32 = bb.getI32Type(), f32t = bb.getF32Type();
+              auto c = [&](int64_t x) { return arith::ConstantIntOp::create(bb, bl, i32, x); };
+              Value x = arith::ExtSIOp::create(bb, bl, i32, args[2]);
+              Value lo = arith::SIToFPOp::create(
+                  bb, bl, f32t,
+                  arith::ShRSIOp::create(bb, bl, arith::ShLIOp::create(bb, bl, x, c(28)),
+                                         c(28)));
+              Value hi = arith::SIToFPOp::create(
+                  bb, bl, f32t, arith::ShRSIOp::create(bb, bl, x, c(4)));
+              // out + (a_even lo + a_odd hi) * scale: an addf onto the
+              // accumulator (the form the vectorizer reduces).
+              Value pe = arith::MulFOp::create(bb, bl, toF32(bb, bl, args[0]), lo, contract);
+              Value po = arith::MulFOp::create(bb, bl, toF32(bb, bl, args[1]), hi, contract);
+              Value dot = arith::AddFOp::create(bb, bl, pe, po, contract);
+              Value scaled = arith::MulFOp::create(bb, bl, dot, args[3], contract);
+              linalg::YieldOp::create(
+                  bb, bl, ValueRange{arith::AddFOp::create(bb, bl, args[4], scaled, contract)});
+            });
+        product->setAttr("xgenmm.matvec_int4", pb.getUnitAttr());
+        product->setAttr("xgenmm.quantized", pb.getUnitAttr());
+        Value rows = tensor::InsertSliceOp::create(pb, pl, product.getResult(0), pIter[0],
+                                                   partOffsets, rowSizes, unit3);
+        scf::YieldOp::create(pb, pl, ValueRange{rows});
+      });
+  if (parts > 1)
+    partLoop->setAttr("xgenmm.parallel", b.getUnitAttr());
+  return sumParts(b, loc, partLoop.getResult(0), init);
+}
+
+Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
+                      Value scales, int64_t group, int64_t bits, Value bias,
+                      Value residual) {
+  MLIRContext *ctx = b.getContext();
+  int64_t perStored = bits == 4 ? 2 : 1, storedGroup = group / perStored;
+  int64_t k = tensorType(values).getDimSize(0) * perStored,
+          n = tensorType(values).getDimSize(1);
   Value init = matmulInit(b, loc, a, n, bias, residual);
   if (tensorType(a).getDimSize(0) == 1)
-    return quantizedMatvec(b, loc, a, values, scales, group, init);
+    return bits == 4 ? quantizedMatvecInt4(b, loc, a, values, scales, group, init)
+                     : quantizedMatvec(b, loc, a, values, scales, group, bits, init);
   auto cst = [&](OpBuilder &nb, int64_t v) {
     return arith::ConstantIndexOp::create(nb, loc, v).getResult();
   };
   AffineExpr dm, dn, dk;
   bindDims(ctx, dm, dn, dk);
-  auto maps = mapsFromExprs(ctx, {{dm, dk}, {dk, dn}, {dn}, {dm, dn}});
+  auto mapA = AffineMap::get(3, 0, {dm, dk}, ctx);
+  auto rest = mapsFromExprs(ctx, {{dk, dn}, {dn}, {dm, dn}});
   OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
   auto loop = scf::ForOp::create(
       b, loc, cst(b, 0), cst(b, k / group), cst(b, 1), ValueRange{init},
       [&](OpBuilder &nb, Location nl, Value kg, ValueRange acc) {
         Value k0 = arith::MulIOp::create(nb, nl, kg, cst(nb, group));
         OpFoldResult one = nb.getIndexAttr(1), zero = nb.getIndexAttr(0);
-        Value ag = tensor::ExtractSliceOp::create(
-            nb, nl, a, SmallVector<OpFoldResult>{zero, k0},
-            SmallVector<OpFoldResult>{rows, nb.getIndexAttr(group)},
-            SmallVector<OpFoldResult>{one, one});
+        SmallVector<Value> ag = groupActivations(nb, nl, a, k0, rows, group, bits);
+        Value s0 = bits == 8 ? k0 : arith::MulIOp::create(nb, nl, kg, cst(nb, storedGroup)).getResult();
         Value qg = tensor::ExtractSliceOp::create(
-            nb, nl, values, SmallVector<OpFoldResult>{k0, zero},
-            SmallVector<OpFoldResult>{nb.getIndexAttr(group), nb.getIndexAttr(n)},
+            nb, nl, values, SmallVector<OpFoldResult>{s0, zero},
+            SmallVector<OpFoldResult>{nb.getIndexAttr(storedGroup), nb.getIndexAttr(n)},
             SmallVector<OpFoldResult>{one, one});
         Value sg = tensor::ExtractSliceOp::create(
             nb, nl, RankedTensorType::get({n}, nb.getF32Type()), scales,
             SmallVector<OpFoldResult>{kg, zero},
             SmallVector<OpFoldResult>{one, nb.getIndexAttr(n)},
             SmallVector<OpFoldResult>{one, one});
+        SmallVector<Value> ins(ag);
+        ins.append({qg, sg});
+        SmallVector<AffineMap> maps(ag.size(), mapA);
+        maps.append(rest);
+        size_t nActs = ag.size();
         auto g = linalg::GenericOp::create(
-            nb, nl, acc[0].getType(), ValueRange{ag, qg, sg}, ValueRange{acc[0]}, maps,
-            iterators(3, 1), [](OpBuilder &bb, Location bl, ValueRange args) {
-              Value w = arith::SIToFPOp::create(bb, bl, bb.getF32Type(), args[1]);
-              w = arith::MulFOp::create(bb, bl, w, args[2]);
-              Value prod = arith::MulFOp::create(bb, bl, toF32(bb, bl, args[0]), w);
+            nb, nl, acc[0].getType(), ins, ValueRange{acc[0]}, maps, iterators(3, 1),
+            [&](OpBuilder &bb, Location bl, ValueRange args) {
+              Value dot = dequantDot(bb, bl, args.take_front(nActs), args[nActs],
+                                     args[nActs + 1], bits);
               linalg::YieldOp::create(
-                  bb, bl, ValueRange{arith::AddFOp::create(bb, bl, args[3], prod)});
+                  bb, bl, ValueRange{arith::AddFOp::create(bb, bl, args.back(), dot)});
             });
         g->setAttr("xgenmm.matmul", nb.getUnitAttr());
         g->setAttr("xgenmm.quantized", nb.getUnitAttr());
@@ -350,7 +524,7 @@ Value denseAnyRank(OpBuilder &b, Location loc, Operation *dense, Value residual,
   auto q = cast<QuantizedLinearOp>(dense);
   Value x = q.getInput();
   Value m = quantizedMatmul(b, loc, collapseToMatrix(b, loc, x), q.getValues(),
-                            q.getScales(), q.getGroupSize(), q.getBias(),
+                            q.getScales(), q.getGroupSize(), q.getBits(), q.getBias(),
                             residual ? collapseToMatrix(b, loc, residual) : Value());
   return finishDense(b, loc, m, x, epilogue);
 }

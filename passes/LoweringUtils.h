@@ -86,9 +86,12 @@ Value matmulInit(OpBuilder &b, Location loc, Value a, int64_t n, Value bias,
 /// over the group's g rows, marked `xgenmm.matmul` (the schedule's dense
 /// tiles; every indexing map a projected permutation) and
 /// `xgenmm.quantized`. The weight is dequantized in registers, never
-/// materialised.
+/// materialised. `bits` 4: `values` [K / 2, N], two int4 per byte; each
+/// group's contraction runs over its g / 2 stored rows with the even and
+/// the odd activation columns as two operands (stride-2 slices), both
+/// nibbles unpacked in the body.
 Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
-                      Value scales, int64_t group, Value bias = {},
+                      Value scales, int64_t group, int64_t bits = 8, Value bias = {},
                       Value residual = {});
 
 /// An elementwise function applied to each result of a dense layer.

@@ -65,7 +65,9 @@ def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> 
     stack) into `xgenmm.quantized_linear` over two new weight references of
     that tensor, its i8 `values` and f32 `scales` (`#xgenmm.quant`, K-major),
     which the compiler computes when it writes the weights: symmetric int8
-    per group of `group-size` input features, scale = max |w| / 127. Stacked
+    per group of `group-size` input features, scale = max |w| / 127
+    (`scheme=int4`: max |w| / 7, values in [-7, 7] packed two per byte along
+    K, `[K / 2, N]`, and `bits 4` on the op; the group size even). Stacked
     weights stay stacked (the layer stack gets the two new per-layer
     operands instead of the old one).
 
@@ -76,13 +78,13 @@ def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> 
     not a multiple of the group size is an error naming it.
 
     `simulate=true` keeps the linears and marks their weights `dequantized`
-    instead: the same int8 rounding, applied at compile time and stored as
+    instead: the same rounding, applied at compile time and stored as
     float, run by the float kernels (the reference the quantized kernels are
     tested against, and a scheme's accuracy measured alone).
   }];
   let options = [
     Option<"scheme", "scheme", "std::string", /*default=*/"\"int8\"",
-           "Quantization scheme: int8">,
+           "Quantization scheme: int8 or int4 (two values per byte)">,
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
            "Input features per scale">,
     ListOption<"parts", "parts", "std::string",

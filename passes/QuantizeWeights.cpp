@@ -1,7 +1,8 @@
 //===- QuantizeWeights.cpp - dense weights stored group-quantized ---------===//
 //
 // linear(x, W) with W a checkpoint tensor [N, K] of a selected model part
-// becomes quantized_linear(x, values, scales) over two references of the
+// becomes quantized_linear(x, values, scales) (int8, or int4 two values per
+// byte with `bits 4`) over two references of the
 // same tensor marked #xgenmm.quant: the compiler quantizes when it writes
 // weights.bin (frontend/Quantize.h), so the IR never holds the numbers.
 // Stacked weights stay stacked: the stack passes the two new per-layer
@@ -70,9 +71,15 @@ struct XgenmmQuantizeWeightsPass
 
   void runOnOperation() override {
     ModuleOp module = getOperation();
-    if (scheme != "int8") {
-      module.emitError("xgenmm-quantize-weights: scheme must be int8, got '")
+    if (scheme != "int8" && scheme != "int4") {
+      module.emitError("xgenmm-quantize-weights: scheme must be int8 or int4, got '")
           << scheme << "'";
+      return signalPassFailure();
+    }
+    if (scheme == "int4" && groupSize % 2 != 0) {
+      module.emitError("xgenmm-quantize-weights: int4 groups hold pairs: group-size must "
+                       "be even, got ")
+          << (int64_t)groupSize;
       return signalPassFailure();
     }
     if (groupSize <= 0) {
@@ -133,7 +140,8 @@ struct XgenmmQuantizeWeightsPass
       valuesShape.push_back(type.getDimSize(0));
       scalesShape.push_back(type.getDimSize(0));
     }
-    valuesShape.append({k, n});
+    // int4: two values per byte, pairs along K.
+    valuesShape.append({scheme == "int4" ? k / 2 : k, n});
     scalesShape.append({k / groupSize, n});
     auto valuesType = RankedTensorType::get(valuesShape, b.getI8Type());
     auto scalesType = RankedTensorType::get(scalesShape, b.getF32Type());
@@ -151,7 +159,8 @@ struct XgenmmQuantizeWeightsPass
         OpBuilder lb(linear);
         Value y = QuantizedLinearOp::create(lb, linear.getLoc(), linear.getType(),
                                             linear.getInput(), q, s, linear.getBias(),
-                                            lb.getI64IntegerAttr(groupSize));
+                                            lb.getI64IntegerAttr(groupSize),
+                                            lb.getI64IntegerAttr(scheme == "int4" ? 4 : 8));
         linear.getResult().replaceAllUsesWith(y);
         linear.erase();
       }

@@ -47,6 +47,7 @@ constexpr llvm::StringLiteral kMark = "xgenmm.vectorize";
 /// contiguous along the innermost loop or broadcast along it.
 bool isCandidate(linalg::GenericOp op) {
   if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.matmul_bf16") ||
+      op->hasAttr("xgenmm.matvec_int4") ||
       op->hasAttr("xgenmm.attn_qk") || op->hasAttr("xgenmm.attn_qk_dot") ||
       op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt"))
     return false;
@@ -79,6 +80,7 @@ bool isCandidate(linalg::GenericOp op) {
 /// single iteration.
 bool isSharedReduction(linalg::GenericOp op) {
   if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.matmul_bf16") ||
+      op->hasAttr("xgenmm.matvec_int4") ||
       op->hasAttr("xgenmm.attn_qk") || op->hasAttr("xgenmm.attn_qk_dot") ||
       op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt") ||
       op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics())

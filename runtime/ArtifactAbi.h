@@ -23,10 +23,10 @@
 //   "matmul_precision": "f32" | "bf16", // encoding/prefill matrix products:
 //                                 // bf16 = AVX512-BF16 dot products (optional
 //                                 // key, informational; absent = f32)
-//   "weights": { "quantized_parts": ["language"], "scheme": "int8" | null,
+//   "weights": { "quantized_parts": ["language"], "scheme": "int8" | "int4" | null,
 //                "group_size": 32 | null, "simulated": false,
 //                "tensors": [{ "name": "...", "type": "tensor<32x3072x9216xi8>",
-//                              "bytes": N, "scheme": "f32" | "bf16" | "int8",
+//                              "bytes": N, "scheme": "f32" | "bf16" | "int8" | "int4",
 //                              "part": "values" | "scales" | "dequantized",
 //                              "group_size": 32 }, ...] },
 //                                 // optional, informational: what weights.bin

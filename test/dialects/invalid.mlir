@@ -57,7 +57,7 @@
 
 // -----
 
-// expected-error @+1 {{quantization scheme must be int8, got 'int3'}}
+// expected-error @+1 {{quantization scheme must be int8 or int4, got 'int3'}}
 %0 = xgenmm.weight "w" quant <"int3", 32, "values"> : tensor<64x8xi8>
 
 // -----
@@ -99,6 +99,17 @@
 
 // expected-error @+1 {{in-features 48 of weight 'a.{}.w' are not a multiple of the group size 32}}
 %0 = xgenmm.weight "a.{}.w" layers 2 quant <"int8", 32, "values"> : tensor<2x48x8xi8>
+
+// -----
+
+// expected-error @+1 {{int4 quantization groups hold pairs: the group size must be even, got 3}}
+%0 = xgenmm.weight "w" quant <"int4", 3, "values"> : tensor<48x8xi8>
+
+// -----
+
+// int4 values hold two in-features per row: 24 rows are 48 in-features.
+// expected-error @+1 {{in-features 48 of weight 'w' are not a multiple of the group size 32}}
+%0 = xgenmm.weight "w" quant <"int4", 32, "values"> : tensor<24x8xi8>
 
 //===--- xgenmm.patch_embed ---===//
 
@@ -217,6 +228,30 @@ func.func @f(%x: tensor<2x4xf32>, %w: tensor<6x4xi8>) {
 }
 
 //===--- xgenmm.quantized_linear ---===//
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{bits must be 8 or 4, got 2}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 bits 2 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<32x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{int4 groups hold pairs: the group size must be even, got 33}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 33 bits 4 : tensor<?x64xf32>, tensor<32x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
+  // expected-error @+1 {{input has 64 features but the values [64, 8] expect 128 (int4: two per byte)}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 bits 4 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  return
+}
 
 // -----
 

@@ -27,7 +27,12 @@ func.func @quantized(%x: tensor<?x64xf32>, %b: tensor<8xf32>) -> (tensor<?x8xf32
   %q1 = xgenmm.weight "w" quant <"int8", 32, "values"> : tensor<64x8xi8>
   // CHECK: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %[[S]], %{{.*}} group 32 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
   %y = xgenmm.quantized_linear %x, %q1, %s, %b group 32 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32>, tensor<8xf32> -> tensor<?x8xf32>
-  return %y, %d : tensor<?x8xf32>, tensor<8x64xf32>
+  // CHECK: %[[P:.*]] = xgenmm.weight "w4" quant <"int4", 32, "values"> : tensor<32x8xi8>
+  %p = xgenmm.weight "w4" quant <"int4", 32, "values"> : tensor<32x8xi8>
+  // CHECK: xgenmm.quantized_linear %{{.*}}, %[[P]], %[[S]] group 32 bits 4 : tensor<?x64xf32>, tensor<32x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  %z = xgenmm.quantized_linear %x, %p, %s group 32 bits 4 : tensor<?x64xf32>, tensor<32x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
+  %sum = xgenmm.add %y, %z : tensor<?x8xf32>, tensor<?x8xf32>
+  return %sum, %d : tensor<?x8xf32>, tensor<8x64xf32>
 }
 
 // -----

@@ -48,12 +48,20 @@
 // INT8: "weights":{"quantized_parts":["language"],"scheme":"int8","group_size":8,"simulated":false,"tensors":[
 // INT8-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x96x160xi8>","bytes":30720,"scheme":"int8","part":"values","group_size":8}
 // INT8-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x12x160xf32>","bytes":15360,"scheme":"int8","part":"scales","group_size":8}
-// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights int4 2>&1 | FileCheck %s --check-prefix=INT4
-// INT4: xgenmm-compile: error: --weights must be f32, bf16, int8 or part=scheme,..., got 'int4' (int4 is not implemented yet; use int8)
+// int4: the values two per byte ([K / 2, N] i8: 48 rows for K = 96).
+// RUN: xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/int4 --weights int4 --group-size 8 > /dev/null 2>&1
+// RUN: FileCheck %s --check-prefix=INT4 < %t/int4/manifest.json
+// INT4: "weights":{"quantized_parts":["language"],"scheme":"int4","group_size":8,"simulated":false,"tensors":[
+// INT4-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x48x160xi8>","bytes":15360,"scheme":"int4","part":"values","group_size":8}
+// INT4-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x12x160xf32>","bytes":15360,"scheme":"int4","part":"scales","group_size":8}
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights int2 2>&1 | FileCheck %s --check-prefix=QSPEC
+// QSPEC: xgenmm-compile: error: --weights must be f32, bf16, int8, int4 or part=scheme,..., got 'int2'
+// RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights language=int8,vision=int4 2>&1 | FileCheck %s --check-prefix=QMIX
+// QMIX: xgenmm-compile: error: --weights: the quantized parts must share one scheme, got int8 and int4 (mixed int8/int4 is not implemented)
 // RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights head=int8 2>&1 | FileCheck %s --check-prefix=QPART
 // QPART: xgenmm-compile: error: --weights: unknown model part 'head' (parts: vision, resampler, language; the LM head and the patch embedding are not quantized)
 // RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights language=int3 2>&1 | FileCheck %s --check-prefix=QSCHEME
-// QSCHEME: xgenmm-compile: error: --weights: unsupported scheme 'int3' for language (supported: int8)
+// QSCHEME: xgenmm-compile: error: --weights: unsupported scheme 'int3' for language (supported: int8, int4)
 // RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights int8 --group-size 24 2>&1 | FileCheck %s --check-prefix=QGROUP
 // QGROUP: xgenmm-compile: error: --group-size must be 32, 64 or 128 (8 or 16 for tiny models), got 24
 // RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --simulate-quantization 2>&1 | FileCheck %s --check-prefix=QSIM

@@ -4,7 +4,10 @@
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights=parts=language -xgenmm-bind-weights -xgenmm-lower-to-linalg | FileCheck %s --check-prefix=LOWER
 // RUN: not xgenmm-opt %s -xgenmm-quantize-weights=parts=language,vision 2>&1 | FileCheck %s --check-prefix=GROUP
 // RUN: not xgenmm-opt %s -xgenmm-quantize-weights=parts=head 2>&1 | FileCheck %s --check-prefix=PART
-// RUN: not xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4" 2>&1 | FileCheck %s --check-prefix=SCHEME
+// RUN: not xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int2" 2>&1 | FileCheck %s --check-prefix=SCHEME
+// RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4" | FileCheck %s --check-prefix=INT4
+// RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4" -xgenmm-bind-weights -xgenmm-lower-to-linalg | FileCheck %s --check-prefix=INT4LOW
+// RUN: not xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4 group-size=3" 2>&1 | FileCheck %s --check-prefix=ODD
 
 // The stacked language-model weights: the stack passes their values
 // [K, N] and scales [K/32, N] instead of each float [N, K] weight, and the
@@ -91,7 +94,50 @@
 
 // GROUP: error: cannot quantize weight 'vlm.vision_encoder.w' in groups of 32: its in-features (48) are not a multiple of the group size
 // PART: xgenmm-quantize-weights: unknown part 'head' (known: vision, resampler, language)
-// SCHEME: xgenmm-quantize-weights: scheme must be int8, got 'int4'
+// SCHEME: xgenmm-quantize-weights: scheme must be int8 or int4, got 'int2'
+// ODD: xgenmm-quantize-weights: int4 groups hold pairs: group-size must be even, got 3
+
+// int4: the values two per byte along K ([K / 2, N] i8), the same scales,
+// `bits 4` on the quantized linears.
+// INT4-LABEL: func.func @prefill
+// INT4: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.up.weight" layers 2 quant <"int4", 32, "values"> : tensor<2x32x32xi8>
+// INT4: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.up.weight" layers 2 quant <"int4", 32, "scales"> : tensor<2x2x32xf32>
+// INT4: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} group 32 bits 4 : tensor<?x64xf32>, tensor<32x32xi8>, tensor<2x32xf32> -> tensor<?x32xf32>
+// INT4-LABEL: func.func @decode
+// INT4: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} group 32 bits 4 : tensor<1x64xf32>, tensor<32x32xi8>, tensor<2x32xf32> -> tensor<1x32xf32>
+
+// int4 lowered: per group of 32 in-features, its 16 stored rows against the
+// even and the odd activation columns (stride-2 slices); the body
+// sign-extends both nibbles (shifts on i32) and sums both products.
+// INT4LOW-LABEL: func.func private @prefill
+// INT4LOW: scf.for %[[G:[^ ]*]] = %c0 to %c2 step %c1 iter_args(%{{.*}}) -> (tensor<?x32xf32>)
+// INT4LOW: %[[K0:.*]] = arith.muli %[[G]], %c32 : index
+// INT4LOW: %[[AE:.*]] = tensor.extract_slice %{{.*}}[0, %[[K0]]] [%{{.*}}, 16] [1, 2] : tensor<?x64xf32> to tensor<?x16xf32>
+// INT4LOW: %[[K1:.*]] = arith.addi %[[K0]], %c1 : index
+// INT4LOW: %[[AO:.*]] = tensor.extract_slice %{{.*}}[0, %[[K1]]] [%{{.*}}, 16] [1, 2] : tensor<?x64xf32> to tensor<?x16xf32>
+// INT4LOW: %[[S0:.*]] = arith.muli %[[G]], %c16 : index
+// INT4LOW: %[[QG:.*]] = tensor.extract_slice %{{.*}}[%[[S0]], 0] [16, 32] [1, 1] : tensor<32x32xi8> to tensor<16x32xi8>
+// INT4LOW: linalg.generic {{.*}} ins(%[[AE]], %[[AO]], %[[QG]], %{{.*}} : tensor<?x16xf32>, tensor<?x16xf32>, tensor<16x32xi8>, tensor<32xf32>) {{.*}} attrs =  {xgenmm.matmul, xgenmm.quantized}
+// INT4LOW: ^bb0(%[[E:.*]]: f32, %[[O:.*]]: f32, %[[W:.*]]: i8, %[[SC:.*]]: f32, %[[ACC:.*]]: f32):
+// INT4LOW: %[[X:.*]] = arith.extsi %[[W]] : i8 to i32
+// INT4LOW: %[[SH:.*]] = arith.shli %[[X]], %{{.*}} : i32
+// INT4LOW: %[[LO:.*]] = arith.shrsi %[[SH]], %{{.*}} : i32
+// INT4LOW: %[[HI:.*]] = arith.shrsi %[[X]], %{{.*}} : i32
+// INT4LOW: arith.sitofp %[[LO]] : i32 to f32
+// INT4LOW: arith.sitofp %[[HI]] : i32 to f32
+// INT4LOW: arith.mulf %[[E]],
+// INT4LOW: arith.mulf %[[O]],
+// INT4LOW: arith.addf
+// INT4LOW: linalg.yield
+// INT4LOW-LABEL: func.func private @decode
+// Decode: per part of the groups (shared among threads) one contraction
+// over (group, pair, n), the scale applied per pair, into the part's row.
+// INT4LOW: scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}}) -> (tensor<2x1x32xf32>)
+// INT4LOW: tensor.extract_slice %{{.*}} [1, 16] [1, 2] : tensor<1x64xf32> to tensor<1x16xf32>
+// INT4LOW: tensor.expand_shape %{{.*}} {{\[\[}}0], [1, 2]] output_shape [1, 1, 16] : tensor<1x16xf32> into tensor<1x1x16xf32>
+// INT4LOW: linalg.generic {{.*}} iterator_types = ["parallel", "reduction", "reduction", "parallel"]} ins(%{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} : tensor<1x1x16xf32>, tensor<1x1x16xf32>, tensor<1x16x32xi8>, tensor<1x32xf32>) outs(%{{.*}} : tensor<1x32xf32>) attrs =  {xgenmm.matvec_int4, xgenmm.quantized}
+// INT4LOW: arith.shrsi
+// INT4LOW: } {xgenmm.parallel}
 
 module {
   func.func @prefill(%x: tensor<?x64xf32>, %v: tensor<?x48xf32>) -> (tensor<?x64xf32>, tensor<?x8xf32>) {

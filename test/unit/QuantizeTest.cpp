@@ -1,8 +1,9 @@
-//===- QuantizeTest.cpp - int8 group quantization round trips -------------===//
+//===- QuantizeTest.cpp - int8/int4 group quantization round trips --------===//
 //
 // frontend/Quantize.h is what xgenmm-compile --weights writes into
-// weights.bin: per group, scale = max |w| / 127 and |w - q * scale| <=
-// scale / 2; the group's largest magnitude maps to +-127 exactly.
+// weights.bin: per group, scale = max |w| / 127 (int4: / 7) and
+// |w - q * scale| <= scale / 2; the group's largest magnitude maps to +-127
+// (+-7) exactly; int4 values packed two per byte K-major and back.
 //
 //===----------------------------------------------------------------------===//
 #include "frontend/Quantize.h"
@@ -15,17 +16,27 @@
 
 namespace {
 
-TEST(Quantize, RoundTripIsWithinHalfAStep) {
+/// Quantizes `rows` x `cols` normal weights (w[5] an outlier when given)
+/// with `levels` (127: int8, 7: int4) and checks every group: the step is
+/// max |w| / levels, the largest magnitude maps to +-levels, every value is
+/// within half a step and dequantizes to q * scale exactly. Returns q and
+/// the scales for further checks.
+void checkRoundTrip(int levels, unsigned seed, float outlier, std::vector<int8_t> &q,
+                    std::vector<float> &scales) {
   const int64_t rows = 7, cols = 96, group = 32;
-  std::mt19937 rng(1);
+  std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.f, 0.05f);
   std::vector<float> w(rows * cols), back(rows * cols);
   for (float &x : w)
     x = dist(rng);
-  w[5] = 3.0f; // an outlier: its group's step grows, the others' do not
-  std::vector<int8_t> q(rows * cols);
-  std::vector<float> scales(rows * cols / group);
-  xgenmm::quantizeInt8(w.data(), rows, cols, group, q.data(), scales.data());
+  if (outlier != 0)
+    w[5] = outlier; // its group's step grows, the others' do not
+  q.assign(rows * cols, 0);
+  scales.assign(rows * cols / group, 0);
+  if (levels == 127)
+    xgenmm::quantizeInt8(w.data(), rows, cols, group, q.data(), scales.data());
+  else
+    xgenmm::quantizeInt4(w.data(), rows, cols, group, q.data(), scales.data());
   xgenmm::dequantizeInt8(q.data(), scales.data(), rows, cols, group, back.data());
   for (int64_t r = 0; r < rows; ++r)
     for (int64_t g = 0; g < cols / group; ++g) {
@@ -38,9 +49,15 @@ TEST(Quantize, RoundTripIsWithinHalfAStep) {
         EXPECT_LE(std::fabs(w[at] - back[at]), scale / 2 * (1 + 1e-6f)) << "row " << r << " col " << at;
         EXPECT_EQ(back[at], (float)q[at] * scale);
       }
-      EXPECT_FLOAT_EQ(scale, amax / 127.0f);
-      EXPECT_EQ(maxq, 127) << "row " << r << " group " << g;
+      EXPECT_FLOAT_EQ(scale, amax / (float)levels);
+      EXPECT_EQ(maxq, levels) << "row " << r << " group " << g;
     }
+}
+
+TEST(Quantize, RoundTripIsWithinHalfAStep) {
+  std::vector<int8_t> q;
+  std::vector<float> scales;
+  checkRoundTrip(127, 1, 3.0f, q, scales);
   EXPECT_EQ(q[5], 127);
   EXPECT_FLOAT_EQ(scales[0], 3.0f / 127.0f);
 }
@@ -58,6 +75,44 @@ TEST(Quantize, ZeroGroupsAndSignsAndHalves) {
   EXPECT_EQ(std::vector<int>(q.begin(), q.end()), (std::vector<int>{0, 0, 0, 0, 127, -127, 1, -2}));
   xgenmm::dequantizeInt8(q.data(), scales.data(), 2, 4, group, back.data());
   EXPECT_EQ(back, (std::vector<float>{0, 0, 0, 0, 127, -127, 1, -2}));
+}
+
+TEST(Quantize, Int4RoundTripIsWithinHalfAStep) {
+  std::vector<int8_t> q;
+  std::vector<float> scales;
+  checkRoundTrip(7, 2, 0.0f, q, scales);
+  for (int8_t v : q) {
+    EXPECT_LE(v, 7);
+    EXPECT_GE(v, -7);
+  }
+}
+
+TEST(Quantize, Int4PackingIsKMajorPairsAndRoundTrips) {
+  // values [N = 3][K = 4]: every value in [-7, 7] somewhere, signs mixed.
+  std::vector<int8_t> v = {-7, 7, 0, -1,  //
+                           1, -2, 3, -4,  //
+                           5, -6, -3, 6};
+  std::vector<uint8_t> packed(6);
+  xgenmm::packInt4KMajor(v.data(), 3, 4, packed.data());
+  // packed[k2][n]: low nibble k = 2 k2, high nibble k = 2 k2 + 1.
+  EXPECT_EQ(packed[0], (uint8_t)((-7 & 0xF) | (7 << 4)));  // n 0, k 0 and 1
+  EXPECT_EQ(packed[1], (uint8_t)((1 & 0xF) | ((-2 & 0xF) << 4)));
+  EXPECT_EQ(packed[3], (uint8_t)((0 & 0xF) | ((-1 & 0xF) << 4))); // n 0, k 2 and 3
+  EXPECT_EQ(packed[5], (uint8_t)((-3 & 0xF) | (6 << 4)));
+  std::vector<int8_t> back(12);
+  xgenmm::unpackInt4KMajor(packed.data(), 3, 4, back.data());
+  EXPECT_EQ(back, v);
+  // A larger random round trip (blocked packing, N and K over one block).
+  const int64_t n = 70, k = 150;
+  std::mt19937 rng(3);
+  std::uniform_int_distribution<int> dist(-7, 7);
+  std::vector<int8_t> big(n * k), bigBack(n * k);
+  for (int8_t &x : big)
+    x = (int8_t)dist(rng);
+  std::vector<uint8_t> bigPacked(n * k / 2);
+  xgenmm::packInt4KMajor(big.data(), n, k, bigPacked.data());
+  xgenmm::unpackInt4KMajor(bigPacked.data(), n, k, bigBack.data());
+  EXPECT_EQ(bigBack, big);
 }
 
 } // namespace

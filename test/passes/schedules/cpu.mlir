@@ -70,6 +70,18 @@
 // CHECK: } {xgenmm.parallel}
 // CHECK-NOT: linalg.generic
 
+// int4 decode: column tiles of 64 (the remainder, 72 = 64 + 8, peeled),
+// the groups and the pairs one at a time inside, the 1x64 accumulator
+// carried in registers through both loops.
+// CHECK-LABEL: func.func @matvec_int4
+// CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<1x72xf32>, vector<1x64xf32>
+// CHECK: scf.for %{{.*}} = %c0 to %c2 step %c1 iter_args(%{{.*}} = %[[ACC]], %{{.*}} = %{{.*}}) -> (vector<1x64xf32>, vector<1x8xf32>)
+// CHECK: scf.for %{{.*}} = %c0 to %c4 step %c1 iter_args(%{{.*}}) -> (vector<1x64xf32>)
+// CHECK: vector.transfer_read {{.*}} : tensor<2x4x72xi8>, vector<1x1x64xi8>
+// CHECK: arith.shrsi {{.*}} : vector<1x1x64xi32>
+// CHECK: vector.transfer_read {{.*}} : tensor<2x4x72xi8>, vector<1x1x8xi8>
+// CHECK-NOT: linalg.generic
+
 // Unmarked contractions are left alone.
 // CHECK-LABEL: func.func @unmarked
 // CHECK: linalg.generic
@@ -85,6 +97,10 @@
 #p = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d2, d3, d1, d5)>
 #v = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d5, d2, d4)>
 #k = affine_map<(d0, d1, d2, d3, d4, d5) -> (d0, d4, d1, d5)>
+#a4 = affine_map<(m, g, k, n) -> (m, g, k)>
+#v4 = affine_map<(m, g, k, n) -> (g, k, n)>
+#s4 = affine_map<(m, g, k, n) -> (g, n)>
+#o4 = affine_map<(m, g, k, n) -> (m, n)>
 
 func.func @matmul(%a: tensor<?x20xf32>, %w: tensor<20x40xf32>, %c: tensor<?x40xf32>) -> tensor<?x40xf32> {
   %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
@@ -140,6 +156,28 @@ func.func @attn_qk_dot(%q: tensor<1x1x2x1x40xf32>, %k: tensor<1x?x2x40xf32>, %s:
     linalg.yield %x : f32
   } -> tensor<1x2x1x1x?xf32>
   return %r : tensor<1x2x1x1x?xf32>
+}
+
+func.func @matvec_int4(%ae: tensor<1x2x4xf32>, %ao: tensor<1x2x4xf32>, %v: tensor<2x4x72xi8>, %s: tensor<2x72xf32>, %o: tensor<1x72xf32>) -> tensor<1x72xf32> {
+  %r = linalg.generic {indexing_maps = [#a4, #a4, #v4, #s4, #o4], iterator_types = ["parallel", "reduction", "reduction", "parallel"]}
+      ins(%ae, %ao, %v, %s : tensor<1x2x4xf32>, tensor<1x2x4xf32>, tensor<2x4x72xi8>, tensor<2x72xf32>) outs(%o : tensor<1x72xf32>) attrs = {xgenmm.matvec_int4} {
+  ^bb0(%e: f32, %d: f32, %w: i8, %sc: f32, %acc: f32):
+    %x = arith.extsi %w : i8 to i32
+    %c28 = arith.constant 28 : i32
+    %c4 = arith.constant 4 : i32
+    %l = arith.shli %x, %c28 : i32
+    %lo = arith.shrsi %l, %c28 : i32
+    %hi = arith.shrsi %x, %c4 : i32
+    %lf = arith.sitofp %lo : i32 to f32
+    %hf = arith.sitofp %hi : i32 to f32
+    %p1 = arith.mulf %e, %lf : f32
+    %p2 = arith.mulf %d, %hf : f32
+    %p = arith.addf %p1, %p2 : f32
+    %ps = arith.mulf %p, %sc : f32
+    %y = arith.addf %acc, %ps : f32
+    linalg.yield %y : f32
+  } -> tensor<1x72xf32>
+  return %r : tensor<1x72xf32>
 }
 
 func.func @unmarked(%a: tensor<?x20xf32>, %w: tensor<40x20xf32>, %c: tensor<?x40xf32>) -> tensor<?x40xf32> {
