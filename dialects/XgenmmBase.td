@@ -61,7 +61,7 @@ def Xgenmm_StaticWeightTensor
 def Xgenmm_StaticStoredTensor
     : StaticShapeTensorOf<[F32, BF16, F16, I8]>;
 def Xgenmm_QuantValues : RankedTensorOf<[I8]>;
-def Xgenmm_QuantScales : RankedTensorOf<[F32]>;
+def Xgenmm_QuantScales : RankedTensorOf<[F32, F16]>;
 def Xgenmm_TokenIds : RankedTensorOf<[I32, I64]>;
 def Xgenmm_Mask : RankedTensorOf<[I1]>;
 
@@ -110,6 +110,16 @@ def Xgenmm_QuantAttr : Xgenmm_Attr<"Quant", "quant"> {
       its low nibble and `2 k2 + 1` in its high one (two's complement);
     * `"scales"`: one f32 scale per group and output feature, `[K / group, N]`
       per layer (`w[n, k] ~ values[k, n] * scales[k / group, n]`);
+    * `layout "vnni"` (int4, groups a multiple of 8): the layout of the int8
+      dot-product kernels instead. Values `[N / P, K / 8, 4 P]` i8 per
+      layer, panels of P columns (16, 32 or 64): byte `[p, kb, 4 c + b]`
+      holds `k = 8 kb + b` of column `n = p P + c` in its low nibble and
+      `k = 8 kb + 4 + b` in its high one, offset binary (`value + 8`,
+      1..15), so each 32-bit lane of a 64-byte load is one column's four
+      consecutive K (AVX512-VNNI `vpdpbusd`). Scales f16, `[N / P, K /
+      group, P]` (each panel's scales one sequential stream). A
+      `"dequantized"` weight with this layout uses the f16-rounded scales
+      (the float twin of these kernels);
     * `"dequantized"`: the checkpoint's layout and a float type, the values
       already multiplied by their scales when the weights are written (the
       f32 computation the quantized kernels are checked against, and a way
@@ -117,12 +127,16 @@ def Xgenmm_QuantAttr : Xgenmm_Attr<"Quant", "quant"> {
 
     ```mlir
     #xgenmm.quant<"int8", 32, "values">
+    #xgenmm.quant<"int4", 32, "values", "vnni">
     ```
   }];
   let parameters = (ins StringRefParameter<"quantization scheme">:$scheme,
                         "int64_t":$groupSize,
-                        StringRefParameter<"which part of the weight">:$part);
-  let assemblyFormat = "`<` $scheme `,` $groupSize `,` $part `>`";
+                        StringRefParameter<"which part of the weight">:$part,
+                        StringRefParameter<"how the values are laid out",
+                                           "\"kmajor\"">:$layout);
+  let assemblyFormat =
+      "`<` $scheme `,` $groupSize `,` $part (`,` $layout^)? `>`";
   let genVerifyDecl = 1;
 }
 

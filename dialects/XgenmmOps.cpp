@@ -102,7 +102,8 @@ LogicalResult SourceAttr::verify(function_ref<InFlightDiagnostic()> emitError,
 }
 
 LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                                StringRef scheme, int64_t groupSize, StringRef part) {
+                                StringRef scheme, int64_t groupSize, StringRef part,
+                                StringRef layout) {
   if (scheme != "int8" && scheme != "int4")
     return emitError() << "quantization scheme must be int8 or int4, got '" << scheme << "'";
   if (groupSize <= 0)
@@ -115,6 +116,13 @@ LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
     return emitError() << "quantized weight part must be values, scales or "
                           "dequantized, got '"
                        << part << "'";
+  if (layout != "kmajor" && layout != "vnni")
+    return emitError() << "quantized values layout must be kmajor or vnni, got '" << layout
+                       << "'";
+  if (layout == "vnni" && (scheme != "int4" || groupSize % 8 != 0))
+    return emitError() << "the vnni layout holds int4 values in groups that are a multiple "
+                          "of 8, got "
+                       << scheme << " in groups of " << groupSize;
   return success();
 }
 
@@ -177,20 +185,28 @@ LogicalResult WeightOp::verify() {
   }
   // Per layer: [K, N] values ([K / 2, N] for int4, two per byte) or
   // [K / group, N] scales (K-major), or the checkpoint's [N, K] dequantized.
+  // VNNI int4: values [N / P, K / 8, 4 P], scales [N / P, K / group, P]
+  // per layer.
   int64_t rank = type.getRank() - (getLayers() ? 1 : 0);
-  if (rank != 2)
-    return emitOpError("a quantized weight must be a matrix per layer, got ") << type;
+  bool vnni = quant.getLayout() == "vnni" && quant.getPart() != "dequantized";
+  if (vnni ? rank != 3 : rank != 2)
+    return emitOpError(vnni ? "VNNI values and scales are panels, [out / P, in / 8, 4 P] and "
+                              "[out / P, in / group, P] per layer, got "
+                            : "a quantized weight must be a matrix per layer, got ")
+           << type;
   int64_t g = quant.getGroupSize();
   int64_t k = quant.getPart() == "dequantized" ? type.getShape().back()
+              : vnni                           ? type.getShape()[type.getRank() - 2] * 8
                                                : type.getShape()[type.getRank() - 2];
-  if (quant.getPart() == "values" && quant.getScheme() == "int4")
+  if (quant.getPart() == "values" && quant.getScheme() == "int4" && !vnni)
     k *= 2;
   if (quant.getPart() == "values") {
     if (!elt.isInteger(8))
       return emitOpError("quantized values must be i8, got ") << type;
   } else if (quant.getPart() == "scales") {
-    if (!elt.isF32())
-      return emitOpError("quantization scales must be f32, got ") << type;
+    if (vnni ? !elt.isF16() : !elt.isF32())
+      return emitOpError("quantization scales must be f32 (f16 in the vnni layout), got ")
+             << type;
     return success(); // K / group rows: nothing to check against.
   } else if (!isa<FloatType>(elt)) {
     return emitOpError("a dequantized weight must be a float tensor, got ") << type;
@@ -265,14 +281,28 @@ LogicalResult QuantizedLinearOp::verify() {
     return emitOpError("input must have rank >= 1");
   if (bits != 8 && bits != 4)
     return emitOpError("bits must be 8 or 4, got ") << bits;
-  if (stored.size() != 2)
-    return emitOpError("values must be [in, out] (K-major), got ") << shapeStr(stored);
+  if (stored.size() != 2 && stored.size() != 3)
+    return emitOpError("values must be [in, out] (K-major) or int4 VNNI panels "
+                       "[out / P, in / 8, 4 P], got ")
+           << shapeStr(stored);
   if (bits == 4 && g % 2 != 0)
     return emitOpError("int4 groups hold pairs: the group size must be even, got ") << g;
-  // The in-features the values stand for (int4: two per stored row).
+  // The [in, out] features the values stand for (int4: two per stored row).
   SmallVector<int64_t> q(stored.begin(), stored.end());
-  if (bits == 4 && !ShapedType::isDynamic(q[0]))
+  if (stored.size() == 3) {
+    int64_t panel = stored[2] / 4;
+    if (bits != 4 || g % 8 != 0)
+      return emitOpError("VNNI panels hold int4 values in groups that are a multiple of 8, "
+                         "got bits ")
+             << bits << " and group size " << g;
+    if (stored[2] % 4 != 0 || (panel != 16 && panel != 32 && panel != 64))
+      return emitOpError("VNNI panels are 16, 32 or 64 columns (4 P bytes per block), got ")
+             << shapeStr(stored);
+    q = {ShapedType::isDynamic(stored[1]) ? ShapedType::kDynamic : stored[1] * 8,
+         ShapedType::isDynamic(stored[0]) ? ShapedType::kDynamic : stored[0] * panel};
+  } else if (bits == 4 && !ShapedType::isDynamic(q[0])) {
     q[0] *= 2;
+  }
   if (!ShapedType::isDynamic(q[0]) && q[0] % g != 0)
     return emitOpError("in-features ") << q[0] << " are not a multiple of the group size "
                                        << g;
@@ -281,8 +311,19 @@ LogicalResult QuantizedLinearOp::verify() {
            << in.back() << " features but the values " << shapeStr(stored) << " expect "
            << q[0] << (bits == 4 ? " (int4: two per byte)" : "");
   int64_t groups = ShapedType::isDynamic(q[0]) ? ShapedType::kDynamic : q[0] / g;
-  if (failed(expectShape(*this, "scales", getScales(), {groups, q[1]})))
-    return failure();
+  Type scaleType = cast<ShapedType>(getScales().getType()).getElementType();
+  if (stored.size() == 3) {
+    int64_t panel = stored[2] / 4;
+    if (!scaleType.isF16())
+      return emitOpError("the scales of VNNI panels must be f16, got ") << scaleType;
+    if (failed(expectShape(*this, "scales", getScales(), {stored[0], groups, panel})))
+      return failure();
+  } else {
+    if (!scaleType.isF32())
+      return emitOpError("scales must be f32, got ") << scaleType;
+    if (failed(expectShape(*this, "scales", getScales(), {groups, q[1]})))
+      return failure();
+  }
   if (getBias() && failed(expectShape(*this, "bias", getBias(), {q[1]})))
     return failure();
   SmallVector<int64_t> expected(in.begin(), in.end());
@@ -300,8 +341,9 @@ struct DropZeroBias : OpRewritePattern<LinearOp> {
                                 PatternRewriter &rewriter) const override {
     if (!op.getBias() || !matchPattern(op.getBias(), m_AnyZeroFloat()))
       return failure();
-    rewriter.replaceOpWithNewOp<LinearOp>(op, op.getType(), op.getInput(),
-                                          op.getWeight(), Value());
+    auto replacement = rewriter.replaceOpWithNewOp<LinearOp>(
+        op, op.getType(), op.getInput(), op.getWeight(), Value());
+    replacement->setDiscardableAttrs(op->getDiscardableAttrDictionary());
     return success();
   }
 };

@@ -245,7 +245,10 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
     int64_t group = quant ? quant.getGroupSize() : 1;
     bool isScales = quant && quant.getPart() == "scales";
     bool isInt4 = quant && quant.getScheme() == "int4";
-    bool packed = isInt4 && quant.getPart() == "values"; // two per byte
+    bool vnni = quant && quant.getLayout() == "vnni";
+    // Laid out here, not transposed below: int4 values (two per byte) and
+    // the VNNI panels' scales.
+    bool packed = isInt4 && (quant.getPart() == "values" || (vnni && isScales));
     // Checkpoint elements per layer.
     int64_t sourceElements = isScales ? perLayer * group : packed ? perLayer * 2 : perLayer;
     std::vector<float> wf, deq, scales;
@@ -274,7 +277,17 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
           quantizeInt4(wf.data(), n, k, group, q.data(), scales.data());
         else
           quantizeInt8(wf.data(), n, k, group, q.data(), scales.data());
-        if (packed) {
+        // The VNNI kernels apply f16 scales (their twin the same ones).
+        if (vnni)
+          roundToF16(scales.data(), (int64_t)scales.size());
+        if (vnni && isScales) {
+          // [N / P, K / group, P] f16, P from the stored type.
+          packScalesVnni(scales.data(), n, k / group, type.getShape().back(),
+                         reinterpret_cast<uint16_t *>(converted.data()));
+        } else if (vnni && quant.getPart() == "values") {
+          // VNNI panels [N / P, K / 8, 4 P]: P from the stored type.
+          packInt4Vnni(q.data(), n, k, type.getShape().back() / 4, converted.data());
+        } else if (packed) {
           // Packed K-major here: the stored layout, no transposition below.
           packInt4KMajor(q.data(), n, k, converted.data());
         } else if (quant.getPart() == "values") {
@@ -379,6 +392,8 @@ static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
         members.emplace_back("scheme", JsonValue::string(quant.getScheme().str()));
         members.emplace_back("part", JsonValue::string(quant.getPart().str()));
         members.emplace_back("group_size", JsonValue::integer(quant.getGroupSize()));
+        if (quant.getLayout() != "kmajor")
+          members.emplace_back("layout", JsonValue::string(quant.getLayout().str()));
       } else {
         members.emplace_back("scheme", JsonValue::string(scheme));
       }
@@ -398,6 +413,20 @@ static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
 
 /// The model parts --weights quantizes and their scheme (one for all), or
 /// an error.
+/// Whether the CPU the artifact targets has `feature` (LLVM's spelling):
+/// listed in --target-features, or the host's when neither
+/// --target-features nor --target-cpu is given.
+static bool targetHas(const CompileOptions &options, llvm::StringRef feature) {
+  if (!options.targetFeatures.empty()) {
+    llvm::SmallVector<llvm::StringRef> items;
+    llvm::StringRef(options.targetFeatures).split(items, ',');
+    return llvm::is_contained(items, ("+" + feature).str());
+  }
+  if (!options.targetCpu.empty())
+    return false;
+  return llvm::sys::getHostCPUFeatures().lookup(feature);
+}
+
 static bool quantizedParts(const CompileOptions &options, std::vector<std::string> &parts,
                            std::string &scheme, std::string &error) {
   llvm::StringRef spec = options.weights;
@@ -484,14 +513,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
               options.dtype;
       return false;
     }
-    bool hasBf16;
-    if (!options.targetFeatures.empty())
-      hasBf16 = llvm::StringRef(options.targetFeatures).contains("+avx512bf16");
-    else if (!options.targetCpu.empty())
-      hasBf16 = false;
-    else
-      hasBf16 = llvm::sys::getHostCPUFeatures().lookup("avx512bf16");
-    if (!hasBf16) {
+    if (!targetHas(options, "avx512bf16")) {
       error = "--matmul-precision bf16 needs a target CPU with AVX512-BF16 (avx512bf16); " +
               std::string(options.targetFeatures.empty() && options.targetCpu.empty()
                               ? "this machine has none"
@@ -608,6 +630,8 @@ bool compileArtifact(const std::string &input, const std::string &output,
       quantize.groupSize = options.groupSize;
       quantize.parts.assign(quantParts.begin(), quantParts.end());
       quantize.simulate = options.simulateQuantization;
+      quantize.vnni = quantScheme == "int4" && targetHas(options, "avx512vnni") &&
+                      targetHas(options, "avx512bw");
       pm.addPass(mlir::xgenmm::createXgenmmQuantizeWeights(quantize));
     }
     mlir::xgenmm::CpuPipelineOptions pipeline;

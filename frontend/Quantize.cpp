@@ -1,6 +1,8 @@
 //===- Quantize.cpp - group quantization of weights at compile time -------===//
 #include "frontend/Quantize.h"
 
+#include <cstring>
+
 #include <algorithm>
 #include <cmath>
 
@@ -60,6 +62,53 @@ void unpackInt4KMajor(const uint8_t *packed, int64_t rows, int64_t cols, int8_t 
       values[n * cols + 2 * p] = (int8_t)((int8_t)(byte << 4) >> 4);
       values[n * cols + 2 * p + 1] = (int8_t)(byte >> 4);
     }
+}
+
+void packInt4Vnni(const int8_t *values, int64_t rows, int64_t cols, int64_t panel,
+                  uint8_t *out) {
+  int64_t blocks = cols / 8;
+  for (int64_t p = 0; p < rows / panel; ++p)
+    for (int64_t c = 0; c < panel; ++c) {
+      const int8_t *row = values + (p * panel + c) * cols;
+      for (int64_t kb = 0; kb < blocks; ++kb) {
+        uint8_t *dst = out + (p * blocks + kb) * 4 * panel + 4 * c;
+        for (int64_t b = 0; b < 4; ++b) {
+          auto lo = (uint8_t)(row[8 * kb + b] + 8);
+          auto hi = (uint8_t)(row[8 * kb + 4 + b] + 8);
+          dst[b] = (uint8_t)(lo | (hi << 4));
+        }
+      }
+    }
+}
+
+void unpackInt4Vnni(const uint8_t *packed, int64_t rows, int64_t cols, int64_t panel,
+                    int8_t *values) {
+  int64_t blocks = cols / 8;
+  for (int64_t n = 0; n < rows; ++n) {
+    int64_t p = n / panel, c = n % panel;
+    for (int64_t kb = 0; kb < blocks; ++kb)
+      for (int64_t b = 0; b < 4; ++b) {
+        uint8_t byte = packed[(p * blocks + kb) * 4 * panel + 4 * c + b];
+        values[n * cols + 8 * kb + b] = (int8_t)((byte & 0xF) - 8);
+        values[n * cols + 8 * kb + 4 + b] = (int8_t)((byte >> 4) - 8);
+      }
+  }
+}
+
+void packScalesVnni(const float *scales, int64_t rows, int64_t groups, int64_t panel,
+                    uint16_t *out) {
+  for (int64_t n = 0; n < rows; ++n) {
+    int64_t p = n / panel, c = n % panel;
+    for (int64_t j = 0; j < groups; ++j) {
+      auto h = (_Float16)scales[n * groups + j];
+      std::memcpy(&out[(p * groups + j) * panel + c], &h, 2);
+    }
+  }
+}
+
+void roundToF16(float *values, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    values[i] = (float)(_Float16)values[i];
 }
 
 void dequantizeInt8(const int8_t *values, const float *scales, int64_t rows,

@@ -34,6 +34,29 @@ void packInt4KMajor(const int8_t *values, int64_t rows, int64_t cols, uint8_t *o
 /// The inverse of packInt4KMajor (nibbles sign-extended).
 void unpackInt4KMajor(const uint8_t *packed, int64_t rows, int64_t cols, int8_t *values);
 
+/// int4 values `rows` (N) x `cols` (K, a multiple of 8) row-major in the
+/// panel layout of the int8 dot-product (AVX512-VNNI) kernels:
+/// out[((p * (K / 8) + kb) * 4 * panel) + 4 c + b] for column n = p * panel + c
+/// (`panel` divides N) holds values[n][8 kb + b] + 8 in its low nibble and
+/// values[n][8 kb + 4 + b] + 8 in its high nibble (offset binary, 1..15),
+/// b in [0, 4): each 32-bit lane of a 64-byte load is one column's four
+/// consecutive K, as vpdpbusd multiplies them.
+void packInt4Vnni(const int8_t *values, int64_t rows, int64_t cols, int64_t panel,
+                  uint8_t *out);
+
+/// The inverse of packInt4Vnni.
+void unpackInt4Vnni(const uint8_t *packed, int64_t rows, int64_t cols, int64_t panel,
+                    int8_t *values);
+
+/// `scales` [N][groups] (quantizeInt4's) as f16 in the panels of the VNNI
+/// kernels, [N / panel][groups][panel] (IEEE half, round to nearest even).
+void packScalesVnni(const float *scales, int64_t rows, int64_t groups, int64_t panel,
+                    uint16_t *out);
+
+/// Rounds each of `n` floats to the nearest f16 and back (the scales the
+/// VNNI kernels apply, for their dequantized twin).
+void roundToF16(float *values, int64_t n);
+
 /// The float weights the quantized ones (int8 or int4) stand for:
 /// out = values * scale, rounded to f32 exactly as the kernels compute it.
 void dequantizeInt8(const int8_t *values, const float *scales, int64_t rows,

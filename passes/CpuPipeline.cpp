@@ -130,6 +130,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createConvertVectorToSCFPass());
   // scf.parallel -> OpenMP fork-join (threads from the OpenMP runtime).
   pm.addPass(createConvertSCFToOpenMPPass());
+  // The int4 VNNI kernels' dot products to their intrinsic.
+  pm.addPass(createXgenmmLowerVnniDot());
 
   // To LLVM.
   // rsqrt has no libm function: 1 / sqrt. Everything else keeps its libm

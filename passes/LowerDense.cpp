@@ -14,8 +14,7 @@ struct LowerLinear : OpRewritePattern<LinearOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(LinearOp op,
                                 PatternRewriter &rewriter) const override {
-    rewriter.replaceOp(op, linearAnyRank(rewriter, op.getLoc(), op.getInput(),
-                                         op.getWeight(), op.getBias()));
+    rewriter.replaceOp(op, denseAnyRank(rewriter, op.getLoc(), op));
     return success();
   }
 };

@@ -56,7 +56,7 @@ struct XgenmmLowerToLinalgPass
       return signalPassFailure();
 
     WalkResult left = module.walk([&](Operation *op) {
-      if (isa<XgenmmDialect>(op->getDialect()) && !isa<WeightOp>(op)) {
+      if (isa<XgenmmDialect>(op->getDialect()) && !isa<WeightOp, VnniDotOp>(op)) {
         op->emitOpError("was not lowered to linalg");
         return WalkResult::interrupt();
       }

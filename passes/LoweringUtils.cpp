@@ -3,6 +3,7 @@
 
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Utils/ReshapeOpsUtils.h"
+#include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::xgenmm::lowering {
 
@@ -444,10 +445,270 @@ static Value quantizedMatvecInt4(OpBuilder &b, Location loc, Value a, Value valu
   return sumParts(b, loc, partLoop.getResult(0), init);
 }
 
+int64_t vnniPanel(int64_t n, int64_t group) {
+  if (group % 8 != 0)
+    return 0;
+  for (int64_t p : {64, 32, 16})
+    if (n % p == 0)
+      return p;
+  return 0;
+}
+
+QuantizedActivations quantizeActivations(OpBuilder &b, Location loc, Value a,
+                                         int64_t group) {
+  MLIRContext *ctx = b.getContext();
+  RankedTensorType at = tensorType(a);
+  int64_t k = at.getDimSize(1), groups = k / group;
+  Type f32 = b.getF32Type(), i8 = b.getI8Type(), i32 = b.getI32Type();
+  OpFoldResult rows = tensor::getMixedSize(b, loc, a, 0);
+  SmallVector<ReassociationIndices> split = {{0}, {1, 2}};
+  Value a3 = tensor::ExpandShapeOp::create(
+      b, loc, RankedTensorType::get({at.getDimSize(0), groups, group}, at.getElementType()),
+      a, split, SmallVector<OpFoldResult>{rows, b.getIndexAttr(groups), b.getIndexAttr(group)});
+  AffineExpr dm, dj, di;
+  bindDims(ctx, dm, dj, di);
+  auto full = AffineMap::get(3, 0, {dm, dj, di}, ctx);
+  auto perGroup = AffineMap::get(3, 0, {dm, dj}, ctx);
+  SmallVector<OpFoldResult> groupSizes = {rows, b.getIndexAttr(groups)};
+  // max |x| per group.
+  Value amax =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{RankedTensorType::get({at.getDimSize(0), groups}, f32)},
+          ValueRange{a3}, ValueRange{filledTensor(b, loc, groupSizes, 0.0)},
+          ArrayRef<AffineMap>{full, perGroup}, iterators(3, 1),
+          [](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = math::AbsFOp::create(nb, nl, toF32(nb, nl, args[0]));
+            linalg::YieldOp::create(nb, nl,
+                                    arith::MaximumFOp::create(nb, nl, args[1], x).getResult());
+          })
+          .getResult(0);
+  // scale = max / 127 and its inverse (0 for a group of zeros).
+  auto id2 = b.getMultiDimIdentityMap(2);
+  auto scaleOp = linalg::GenericOp::create(
+      b, loc, TypeRange{amax.getType(), amax.getType()}, ValueRange{amax},
+      ValueRange{emptyTensor(b, loc, groupSizes, f32), emptyTensor(b, loc, groupSizes, f32)},
+      ArrayRef<AffineMap>{id2, id2, id2}, iterators(2),
+      [](OpBuilder &nb, Location nl, ValueRange args) {
+        Value m = args[0];
+        Value scale = arith::MulFOp::create(nb, nl, m, f32Const(nb, nl, 1.0 / 127.0));
+        Value inv = arith::DivFOp::create(nb, nl, f32Const(nb, nl, 127.0), m);
+        Value positive = arith::CmpFOp::create(nb, nl, arith::CmpFPredicate::OGT, m,
+                                               f32Const(nb, nl, 0.0));
+        inv = arith::SelectOp::create(nb, nl, positive, inv, f32Const(nb, nl, 0.0));
+        linalg::YieldOp::create(nb, nl, ValueRange{scale, inv});
+      });
+  // q = round-to-nearest-even(x / scale), in [-127, 127].
+  Value q3 =
+      linalg::GenericOp::create(
+          b, loc,
+          TypeRange{RankedTensorType::get({at.getDimSize(0), groups, group}, i8)},
+          ValueRange{a3, scaleOp.getResult(1)},
+          ValueRange{emptyTensor(b, loc, {rows, b.getIndexAttr(groups), b.getIndexAttr(group)},
+                                 i8)},
+          ArrayRef<AffineMap>{full, perGroup, full}, iterators(3),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = arith::MulFOp::create(nb, nl, toF32(nb, nl, args[0]), args[1]);
+            x = math::RoundEvenOp::create(nb, nl, x);
+            linalg::YieldOp::create(nb, nl,
+                                    arith::FPToSIOp::create(nb, nl, i8, x).getResult());
+          })
+          .getResult(0);
+  // Each group's sum of values (the offset-binary weights' correction).
+  Value zeroI32 = arith::ConstantOp::create(b, loc, b.getI32IntegerAttr(0));
+  Value sums =
+      linalg::GenericOp::create(
+          b, loc, TypeRange{RankedTensorType::get({at.getDimSize(0), groups}, i32)},
+          ValueRange{q3},
+          ValueRange{linalg::FillOp::create(b, loc, zeroI32,
+                                            emptyTensor(b, loc, groupSizes, i32))
+                         .getResult(0)},
+          ArrayRef<AffineMap>{full, perGroup}, iterators(3, 1),
+          [&](OpBuilder &nb, Location nl, ValueRange args) {
+            Value x = arith::ExtSIOp::create(nb, nl, i32, args[0]);
+            linalg::YieldOp::create(nb, nl, arith::AddIOp::create(nb, nl, args[1], x).getResult());
+          })
+          .getResult(0);
+  Value q = tensor::CollapseShapeOp::create(b, loc, q3, split);
+  return {q, scaleOp.getResult(0), sums};
+}
+
+Value fakeQuantizeActivations(OpBuilder &b, Location loc, Value a, int64_t group) {
+  MLIRContext *ctx = b.getContext();
+  QuantizedActivations q = quantizeActivations(b, loc, a, group);
+  AffineExpr dm, dk;
+  bindDims(ctx, dm, dk);
+  auto id = AffineMap::get(2, 0, {dm, dk}, ctx);
+  auto perGroup = AffineMap::get(2, 0, {dm, dk.floorDiv(group)}, ctx);
+  return elementwise(b, loc, ValueRange{q.values, q.scales}, {id, perGroup},
+                     emptyTensor(b, loc, sizesOf(b, loc, a), b.getF32Type()),
+                     [](OpBuilder &nb, Location nl, ValueRange args) {
+                       Value x = arith::SIToFPOp::create(nb, nl, nb.getF32Type(), args[0]);
+                       return arith::MulFOp::create(nb, nl, x, args[1]).getResult();
+                     });
+}
+
+/// out = init + a W over int4 VNNI panels (`values` [N / P, K / 8, 4 P],
+/// see #xgenmm.quant): the activations quantized to int8 per row and group,
+/// then per panel of P columns (panels shared among threads) and block of
+/// rows (4, then 1 for the rest; decode's single row keeps separate low and
+/// high accumulators for more independent chains), per group of K: 64-byte
+/// loads of the panel, nibbles split by a mask and a shift, and
+/// `vpdpbusd` (unsigned weights + 8 times signed activations, four K per
+/// 32-bit lane) into i32 accumulators; at the end of the group the
+/// accumulators, less 8 times the group's activation sum, are converted and
+/// scaled (activation scale x weight scale) into the f32 output.
+static Value vnniInt4Matmul(OpBuilder &b, Location loc, Value a, Value values,
+                            Value scales, int64_t group, Value init) {
+  RankedTensorType vt = tensorType(values);
+  int64_t panels = vt.getDimSize(0), blocks = vt.getDimSize(1), panel = vt.getDimSize(2) / 4;
+  int64_t groups = blocks * 8 / group, blocksPerGroup = group / 8, colBlocks = panel / 16;
+  QuantizedActivations q = quantizeActivations(b, loc, a, group);
+  Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
+  auto bytes = VectorType::get({64}, i8);
+  auto lanes = VectorType::get({16}, i32);
+  auto floats = VectorType::get({16}, f32);
+  auto halves = VectorType::get({16}, b.getF16Type());
+  auto cst = [&](OpBuilder &nb, Location nl, int64_t v) {
+    return arith::ConstantIndexOp::create(nb, nl, v).getResult();
+  };
+  auto read = [&](OpBuilder &nb, Location nl, VectorType t, Value src, ValueRange idx) {
+    Type e = t.getElementType();
+    Value pad = arith::ConstantOp::create(nb, nl, nb.getZeroAttr(e));
+    return vector::TransferReadOp::create(nb, nl, t, src, idx, pad,
+                                          SmallVector<bool>(t.getRank(), true))
+        .getResult();
+  };
+  // Four activation bytes of row m from column k, in every lane.
+  auto broadcastActs = [&](OpBuilder &nb, Location nl, Value m, Value k) {
+    Value four = read(nb, nl, VectorType::get({4}, i8), q.values, ValueRange{m, k});
+    Value word = vector::BitCastOp::create(nb, nl, VectorType::get({1}, i32), four);
+    Value scalar = vector::ExtractOp::create(nb, nl, word, ArrayRef<int64_t>{0});
+    return vector::BitCastOp::create(nb, nl, bytes,
+                                     vector::BroadcastOp::create(nb, nl, lanes, scalar))
+        .getResult();
+  };
+  Value rows = tensor::DimOp::create(b, loc, a, 0);
+  // Rows [m0, m0 + r) of panel p over all groups, onto `out`: the f32
+  // sums are loop-carried vectors (read once, written once), the i32 dot
+  // products per group.
+  auto rowBlock = [&](OpBuilder &rb, Location rl, Value p, Value m0, int64_t r,
+                      Value out) -> Value {
+    Value n0 = arith::MulIOp::create(rb, rl, p, cst(rb, rl, panel));
+    SmallVector<Value> rowsAt, colsAt;
+    for (int64_t i = 0; i < r; ++i)
+      rowsAt.push_back(arith::AddIOp::create(rb, rl, m0, cst(rb, rl, i)));
+    for (int64_t c = 0; c < colBlocks; ++c)
+      colsAt.push_back(arith::AddIOp::create(rb, rl, n0, cst(rb, rl, 16 * c)));
+    SmallVector<Value> sums0;
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t c = 0; c < colBlocks; ++c)
+        sums0.push_back(read(rb, rl, floats, out, ValueRange{rowsAt[i], colsAt[c]}));
+    int64_t split = r == 1 ? 2 : 1; // low/high accumulators apart
+    int64_t nAcc = r * colBlocks * split;
+    auto groupLoop = scf::ForOp::create(
+        rb, rl, cst(rb, rl, 0), cst(rb, rl, groups), cst(rb, rl, 1), sums0,
+        [&](OpBuilder &gb, Location gl, Value j, ValueRange sums) {
+          Value zero = arith::ConstantOp::create(gb, gl, DenseElementsAttr::get(lanes, 0));
+          SmallVector<Value> accInit(nAcc, zero);
+          Value kb0 = arith::MulIOp::create(gb, gl, j, cst(gb, gl, blocksPerGroup));
+          Value kb1 = arith::AddIOp::create(gb, gl, kb0, cst(gb, gl, blocksPerGroup));
+          auto blockLoop = scf::ForOp::create(
+              gb, gl, kb0, kb1, cst(gb, gl, 1), accInit,
+              [&](OpBuilder &kb, Location kl, Value blk, ValueRange acc) {
+                Value mask = arith::ConstantOp::create(
+                    kb, kl, DenseElementsAttr::get(bytes, kb.getI8IntegerAttr(0x0F).getValue()));
+                Value four = arith::ConstantOp::create(
+                    kb, kl, DenseElementsAttr::get(bytes, kb.getI8IntegerAttr(4).getValue()));
+                SmallVector<Value> lo, hi;
+                for (int64_t c = 0; c < colBlocks; ++c) {
+                  Value w = read(kb, kl, bytes, values,
+                                 ValueRange{p, blk, cst(kb, kl, 64 * c)});
+                  lo.push_back(arith::AndIOp::create(kb, kl, w, mask));
+                  hi.push_back(arith::ShRUIOp::create(kb, kl, w, four));
+                }
+                Value k0 = arith::MulIOp::create(kb, kl, blk, cst(kb, kl, 8));
+                Value k4 = arith::AddIOp::create(kb, kl, k0, cst(kb, kl, 4));
+                SmallVector<Value> next(acc.begin(), acc.end());
+                for (int64_t i = 0; i < r; ++i) {
+                  Value xl = broadcastActs(kb, kl, rowsAt[i], k0);
+                  Value xh = broadcastActs(kb, kl, rowsAt[i], k4);
+                  for (int64_t c = 0; c < colBlocks; ++c) {
+                    int64_t at = (i * colBlocks + c) * split;
+                    next[at] = VnniDotOp::create(kb, kl, next[at], lo[c], xl);
+                    int64_t at2 = at + split - 1;
+                    next[at2] = VnniDotOp::create(kb, kl, next[at2], hi[c], xh);
+                  }
+                }
+                scf::YieldOp::create(kb, kl, next);
+              });
+          SmallVector<Value> nextSums(sums.begin(), sums.end());
+          Value eight = arith::ConstantOp::create(gb, gl, gb.getI32IntegerAttr(8));
+          SmallVector<Value> sw;
+          for (int64_t c = 0; c < colBlocks; ++c)
+            sw.push_back(arith::ExtFOp::create(
+                gb, gl, floats,
+                read(gb, gl, halves, scales, ValueRange{p, j, cst(gb, gl, 16 * c)})));
+          for (int64_t i = 0; i < r; ++i) {
+            Value sx = tensor::ExtractOp::create(gb, gl, q.scales, ValueRange{rowsAt[i], j});
+            Value sum = tensor::ExtractOp::create(gb, gl, q.sums, ValueRange{rowsAt[i], j});
+            Value corr = vector::BroadcastOp::create(
+                gb, gl, lanes, arith::MulIOp::create(gb, gl, sum, eight));
+            Value sxv = vector::BroadcastOp::create(gb, gl, floats, sx);
+            for (int64_t c = 0; c < colBlocks; ++c) {
+              int64_t at = (i * colBlocks + c) * split;
+              Value d = blockLoop.getResult(at);
+              if (split == 2)
+                d = arith::AddIOp::create(gb, gl, d, blockLoop.getResult(at + 1));
+              d = arith::SubIOp::create(gb, gl, d, corr);
+              Value df = arith::SIToFPOp::create(gb, gl, floats, d);
+              Value scale = arith::MulFOp::create(gb, gl, sw[c], sxv);
+              nextSums[i * colBlocks + c] =
+                  math::FmaOp::create(gb, gl, df, scale, sums[i * colBlocks + c]);
+            }
+          }
+          scf::YieldOp::create(gb, gl, nextSums);
+        });
+    Value o = out;
+    for (int64_t i = 0; i < r; ++i)
+      for (int64_t c = 0; c < colBlocks; ++c)
+        o = vector::TransferWriteOp::create(rb, rl, groupLoop.getResult(i * colBlocks + c), o,
+                                            ValueRange{rowsAt[i], colsAt[c]},
+                                            ArrayRef<bool>{true})
+                .getResult();
+    return o;
+  };
+  auto panelLoop = scf::ForOp::create(
+      b, loc, cst(b, loc, 0), cst(b, loc, panels), cst(b, loc, 1), ValueRange{init},
+      [&](OpBuilder &pb, Location pl, Value p, ValueRange pIter) {
+        constexpr int64_t kRows = 4;
+        Value rest = arith::RemUIOp::create(pb, pl, rows, cst(pb, pl, kRows));
+        Value mainEnd = arith::SubIOp::create(pb, pl, rows, rest);
+        auto main = scf::ForOp::create(
+            pb, pl, cst(pb, pl, 0), mainEnd, cst(pb, pl, kRows), pIter,
+            [&](OpBuilder &mb, Location ml, Value m0, ValueRange mIter) {
+              scf::YieldOp::create(mb, ml, rowBlock(mb, ml, p, m0, kRows, mIter[0]));
+            });
+        auto tail = scf::ForOp::create(
+            pb, pl, mainEnd, rows, cst(pb, pl, 1), main.getResults(),
+            [&](OpBuilder &mb, Location ml, Value m0, ValueRange mIter) {
+              scf::YieldOp::create(mb, ml, rowBlock(mb, ml, p, m0, 1, mIter[0]));
+            });
+        scf::YieldOp::create(pb, pl, tail.getResults());
+      });
+  if (panels > 1)
+    panelLoop->setAttr("xgenmm.parallel", b.getUnitAttr());
+  return panelLoop.getResult(0);
+}
+
 Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
                       Value scales, int64_t group, int64_t bits, Value bias,
                       Value residual) {
   MLIRContext *ctx = b.getContext();
+  if (tensorType(values).getRank() == 3)
+    return vnniInt4Matmul(b, loc, a, values, scales, group,
+                          matmulInit(b, loc, a, tensorType(values).getDimSize(0) *
+                                                    tensorType(values).getDimSize(2) / 4,
+                                     bias, residual));
   int64_t perStored = bits == 4 ? 2 : 1, storedGroup = group / perStored;
   int64_t k = tensorType(values).getDimSize(0) * perStored,
           n = tensorType(values).getDimSize(1);
@@ -518,9 +779,20 @@ static Value finishDense(OpBuilder &b, Location loc, Value m, Value x,
 
 Value denseAnyRank(OpBuilder &b, Location loc, Operation *dense, Value residual,
                    Epilogue epilogue) {
-  if (auto linear = dyn_cast<LinearOp>(dense))
+  if (auto linear = dyn_cast<LinearOp>(dense)) {
+    // The float twin of a kernel that quantizes its activations
+    // (--simulate-quantization of int4 VNNI): the same rounding first.
+    if (auto g = linear->getAttrOfType<IntegerAttr>(kActivationGroupAttr)) {
+      Value x = linear.getInput();
+      Value m = matmulTransposedB(
+          b, loc, fakeQuantizeActivations(b, loc, collapseToMatrix(b, loc, x), g.getInt()),
+          linear.getWeight(), linear.getBias(),
+          residual ? collapseToMatrix(b, loc, residual) : Value());
+      return finishDense(b, loc, m, x, epilogue);
+    }
     return linearAnyRank(b, loc, linear.getInput(), linear.getWeight(),
                          linear.getBias(), residual, epilogue);
+  }
   auto q = cast<QuantizedLinearOp>(dense);
   Value x = q.getInput();
   Value m = quantizedMatmul(b, loc, collapseToMatrix(b, loc, x), q.getValues(),

@@ -89,10 +89,37 @@ Value matmulInit(OpBuilder &b, Location loc, Value a, int64_t n, Value bias,
 /// materialised. `bits` 4: `values` [K / 2, N], two int4 per byte; each
 /// group's contraction runs over its g / 2 stored rows with the even and
 /// the odd activation columns as two operands (stride-2 slices), both
-/// nibbles unpacked in the body.
+/// nibbles unpacked in the body. `values` [N / P, K / 8, 4 P] (int4 VNNI
+/// panels, #xgenmm.quant layout "vnni"): the activations are quantized to
+/// int8 per row and group and the products are AVX512-VNNI integer dot
+/// products (`vpdpbusd`), scaled per group into the f32 output.
 Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
                       Value scales, int64_t group, int64_t bits = 8, Value bias = {},
                       Value residual = {});
+
+/// The panel width (64, 32 or 16 columns) of int4 VNNI values for `n`
+/// output features and groups of `group`, or 0 where the layout does not
+/// apply (a group not a multiple of 8, or n not a multiple of 16).
+int64_t vnniPanel(int64_t n, int64_t group);
+
+/// Activations `a` [M, K] (f32) quantized to int8 per row and group of
+/// `group` consecutive K: scale = max |x| / 127 (0 for a group of zeros),
+/// values = round-to-nearest-even(x / scale) in [-127, 127].
+struct QuantizedActivations {
+  Value values; ///< [M, K] i8
+  Value scales; ///< [M, K / group] f32
+  Value sums;   ///< [M, K / group] i32, each group's sum of values
+};
+QuantizedActivations quantizeActivations(OpBuilder &b, Location loc, Value a,
+                                         int64_t group);
+
+/// `a` [M, K] rounded through quantizeActivations: values * scale in f32.
+Value fakeQuantizeActivations(OpBuilder &b, Location loc, Value a, int64_t group);
+
+/// On an `xgenmm.linear`: its input is rounded through int8 per group of
+/// this many features first (the float twin of a kernel that quantizes its
+/// activations; xgenmm-quantize-weights{simulate vnni}).
+inline constexpr llvm::StringLiteral kActivationGroupAttr = "xgenmm.activation_group";
 
 /// An elementwise function applied to each result of a dense layer.
 using Epilogue = function_ref<Value(OpBuilder &, Location, Value)>;

@@ -54,7 +54,8 @@ def XgenmmLowerToLinalg : Pass<"xgenmm-lower-to-linalg", "::mlir::ModuleOp"> {
                            "::mlir::tensor::TensorDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::math::MathDialect",
-                           "::mlir::scf::SCFDialect"];
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::vector::VectorDialect"];
 }
 
 def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> {
@@ -81,6 +82,14 @@ def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> 
     instead: the same rounding, applied at compile time and stored as
     float, run by the float kernels (the reference the quantized kernels are
     tested against, and a scheme's accuracy measured alone).
+
+    `vnni=true` (int4; the compiler sets it for targets with AVX512-VNNI):
+    values whose output features are a multiple of 16 and groups a multiple
+    of 8 are stored in VNNI panels (`[N / P, K / 8, 4 P]`, layout `"vnni"`;
+    see `#xgenmm.quant`), whose kernels quantize the activations to int8 per
+    row and group and multiply with integer dot products. With `simulate`,
+    those linears get `xgenmm.activation_group` instead: their float twin
+    rounds its inputs the same way.
   }];
   let options = [
     Option<"scheme", "scheme", "std::string", /*default=*/"\"int8\"",
@@ -91,6 +100,10 @@ def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> 
                "Model parts to quantize: vision, resampler, language">,
     Option<"simulate", "simulate", "bool", /*default=*/"false",
            "Store the dequantized values as float and keep the float kernels">,
+    Option<"vnni", "vnni", "bool", /*default=*/"false",
+           "int4: store the values in VNNI panels where the shape allows (the "
+           "kernels quantize activations to int8 and use AVX512-VNNI dot "
+           "products); with simulate, round the linears' inputs the same way">,
   ];
 }
 
@@ -275,6 +288,17 @@ def XgenmmLowerBf16Dot : Pass<"xgenmm-lower-bf16-dot"> {
   let dependentDialects = ["::mlir::x86vector::X86VectorDialect",
                            "::mlir::vector::VectorDialect",
                            "::mlir::arith::ArithDialect"];
+}
+
+def XgenmmLowerVnniDot : Pass<"xgenmm-lower-vnni-dot"> {
+  let summary = "Lower xgenmm.vnni_dot to the AVX512-VNNI vpdpbusd intrinsic";
+  let description = [{
+    Each `xgenmm.vnni_dot` becomes `llvm.call_intrinsic
+    "llvm.x86.avx512.vpdpbusd.512"` on the same operands. Runs after
+    bufferization (the call has unknown memory effects) and before the
+    conversion to the LLVM dialect.
+  }];
+  let dependentDialects = ["::mlir::LLVM::LLVMDialect"];
 }
 
 def XgenmmParallelizeLoops : Pass<"xgenmm-parallelize-loops"> {

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
+#include "passes/LoweringUtils.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
@@ -121,10 +122,41 @@ struct XgenmmQuantizeWeightsPass
     if (result.wasInterrupted())
       return signalPassFailure();
     for (WeightOp w : selected) {
-      if (simulate)
-        w.setQuantAttr(QuantAttr::get(w.getContext(), scheme, groupSize, "dequantized"));
-      else
+      if (simulate) {
+        int64_t panel = panelFor(w);
+        w.setQuantAttr(QuantAttr::get(w.getContext(), scheme, groupSize, "dequantized",
+                                      panel ? "vnni" : "kmajor"));
+        if (panel) {
+          auto group = IntegerAttr::get(IntegerType::get(w.getContext(), 64), groupSize);
+          forEachLinear(w.getResult(),
+                        [&](LinearOp l) { l->setAttr(lowering::kActivationGroupAttr, group); });
+        }
+      } else {
         quantize(w);
+      }
+    }
+  }
+
+  /// The VNNI panel width of `w`'s values, or 0 for the K-major layout.
+  int64_t panelFor(WeightOp w) {
+    if (!vnni || scheme != "int4")
+      return 0;
+    auto type = cast<RankedTensorType>(w.getType());
+    return lowering::vnniPanel(type.getShape()[type.getRank() - 2], groupSize);
+  }
+
+  /// Calls `f` on every linear whose weight is `weight` (directly or as a
+  /// layer stack's per-layer operand).
+  static void forEachLinear(Value weight, function_ref<void(LinearOp)> f) {
+    for (OpOperand &use : weight.getUses()) {
+      if (auto linear = dyn_cast<LinearOp>(use.getOwner())) {
+        if (use.getOperandNumber() == 1)
+          f(linear);
+      } else if (auto stack = dyn_cast<LayerStackOp>(use.getOwner())) {
+        unsigned nc = stack.getCarry().size();
+        if (use.getOperandNumber() >= nc)
+          forEachLinear(stack.getBodyBlock().getArgument(use.getOperandNumber()), f);
+      }
     }
   }
 
@@ -140,14 +172,22 @@ struct XgenmmQuantizeWeightsPass
       valuesShape.push_back(type.getDimSize(0));
       scalesShape.push_back(type.getDimSize(0));
     }
-    // int4: two values per byte, pairs along K.
-    valuesShape.append({scheme == "int4" ? k / 2 : k, n});
-    scalesShape.append({k / groupSize, n});
+    // int4: two values per byte, pairs along K; or VNNI panels.
+    int64_t panel = panelFor(w);
+    if (panel) {
+      valuesShape.append({n / panel, k / 8, 4 * panel});
+      scalesShape.append({n / panel, k / groupSize, panel});
+    } else {
+      valuesShape.append({scheme == "int4" ? k / 2 : k, n});
+      scalesShape.append({k / groupSize, n});
+    }
     auto valuesType = RankedTensorType::get(valuesShape, b.getI8Type());
-    auto scalesType = RankedTensorType::get(scalesShape, b.getF32Type());
+    auto scalesType =
+        RankedTensorType::get(scalesShape, panel ? Type(b.getF16Type()) : b.getF32Type());
     auto make = [&](RankedTensorType t, StringRef part) {
       return WeightOp::create(b, loc, t, w.getNameAttr(), w.getLayersAttr(),
-                              QuantAttr::get(ctx, scheme, groupSize, part),
+                              QuantAttr::get(ctx, scheme, groupSize, part,
+                                             panel ? "vnni" : "kmajor"),
                               w.getSourcesAttr())
           .getResult();
     };

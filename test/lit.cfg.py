@@ -24,3 +24,18 @@ llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
     ["xgenmm-opt", "xgenmm-import", "xgenmm-compile"], [config.xgenmm_tools_dir, config.llvm_tools_dir])
+
+# Tests that execute generated code need the CPU features the code uses.
+try:
+    with open("/proc/cpuinfo") as f:
+        cpuinfo = f.read()
+except OSError:
+    cpuinfo = ""
+if " avx512_vnni" in cpuinfo and " avx512bw" in cpuinfo:
+    config.available_features.add("avx512vnni")
+# mlir-runner's support libraries (printing) and the OpenMP runtime the CPU
+# pipeline's parallel loops call.
+llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
+config.substitutions.append(("%mlir_runner_libs", ",".join(
+    os.path.join(llvm_lib_dir, lib) for lib in
+    ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so", "libomp.so"])))

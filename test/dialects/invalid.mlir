@@ -72,6 +72,26 @@
 
 // -----
 
+// expected-error @+1 {{quantized values layout must be kmajor or vnni, got 'nk'}}
+%0 = xgenmm.weight "w" quant <"int4", 32, "values", "nk"> : tensor<32x8xi8>
+
+// -----
+
+// expected-error @+1 {{the vnni layout holds int4 values in groups that are a multiple of 8, got int4 in groups of 4}}
+%0 = xgenmm.weight "w" quant <"int4", 4, "values", "vnni"> : tensor<1x8x64xi8>
+
+// -----
+
+// expected-error @+1 {{quantization scales must be f32 (f16 in the vnni layout), got 'tensor<1x2x16xf32>'}}
+%0 = xgenmm.weight "w" quant <"int4", 32, "scales", "vnni"> : tensor<1x2x16xf32>
+
+// -----
+
+// expected-error @+1 {{VNNI values and scales are panels, [out / P, in / 8, 4 P] and [out / P, in / group, P] per layer, got 'tensor<32x16xi8>'}}
+%0 = xgenmm.weight "w" quant <"int4", 32, "values", "vnni"> : tensor<32x16xi8>
+
+// -----
+
 // expected-error @+1 {{an integer weight type needs a #xgenmm.quant part, got 'tensor<64x8xi8>'}}
 %0 = xgenmm.weight "w" : tensor<64x8xi8>
 
@@ -87,7 +107,7 @@
 
 // -----
 
-// expected-error @+1 {{quantization scales must be f32, got 'tensor<2x8xi8>'}}
+// expected-error @+1 {{quantization scales must be f32 (f16 in the vnni layout), got 'tensor<2x8xi8>'}}
 %0 = xgenmm.weight "w" quant <"int8", 32, "scales"> : tensor<2x8xi8>
 
 // -----
@@ -231,6 +251,46 @@ func.func @f(%x: tensor<2x4xf32>, %w: tensor<6x4xi8>) {
 
 // -----
 
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<1x8x64xi8>, %s: tensor<1x2x16xf16>) {
+  // expected-error @+1 {{VNNI panels hold int4 values in groups that are a multiple of 8, got bits 8 and group size 32}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x64xf32>, tensor<1x8x64xi8>, tensor<1x2x16xf16> -> tensor<?x16xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<1x8x32xi8>, %s: tensor<1x2x8xf16>) {
+  // expected-error @+1 {{VNNI panels are 16, 32 or 64 columns (4 P bytes per block), got [1, 8, 32]}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 bits 4 : tensor<?x64xf32>, tensor<1x8x32xi8>, tensor<1x2x8xf16> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<2x8x64xi8>, %s: tensor<2x2x16xf32>) {
+  // expected-error @+1 {{the scales of VNNI panels must be f16, got 'f32'}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 bits 4 : tensor<?x64xf32>, tensor<2x8x64xi8>, tensor<2x2x16xf32> -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<2x8x64xi8>, %s: tensor<2x16xf16>) {
+  // expected-error @+1 {{scales has shape [2, 16], expected [2, 2, 16]}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 bits 4 : tensor<?x64xf32>, tensor<2x8x64xi8>, tensor<2x16xf16> -> tensor<?x32xf32>
+  return
+}
+
+// -----
+
+func.func @f(%x: tensor<?x64xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf16>) {
+  // expected-error @+1 {{scales must be f32, got 'f16'}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf16> -> tensor<?x8xf32>
+  return
+}
+
+// -----
+
 func.func @f(%x: tensor<?x64xf32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
   // expected-error @+1 {{bits must be 8 or 4, got 2}}
   %y = xgenmm.quantized_linear %x, %q, %s group 32 bits 2 : tensor<?x64xf32>, tensor<64x8xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
@@ -264,7 +324,7 @@ func.func @f(%x: tensor<f32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
 // -----
 
 func.func @f(%x: tensor<?x64xf32>, %q: tensor<64xi8>, %s: tensor<2x8xf32>) {
-  // expected-error @+1 {{values must be [in, out] (K-major), got [64]}}
+  // expected-error @+1 {{values must be [in, out] (K-major) or int4 VNNI panels [out / P, in / 8, 4 P], got [64]}}
   %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x64xf32>, tensor<64xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
   return
 }

@@ -37,6 +37,21 @@ func.func @quantized(%x: tensor<?x64xf32>, %b: tensor<8xf32>) -> (tensor<?x8xf32
 
 // -----
 
+// CHECK-LABEL: func.func @quantized_vnni
+func.func @quantized_vnni(%x: tensor<?x64xf32>, %acc: vector<16xi32>, %a: vector<64xi8>, %b: vector<64xi8>) -> tensor<?x32xf32> {
+  // CHECK: %[[V:.*]] = xgenmm.weight "w4" quant <"int4", 32, "values", "vnni"> : tensor<1x8x128xi8>
+  %v = xgenmm.weight "w4" quant <"int4", 32, "values", "vnni"> : tensor<1x8x128xi8>
+  // CHECK: %[[S:.*]] = xgenmm.weight "w4" quant <"int4", 32, "scales", "vnni"> : tensor<1x2x32xf16>
+  %s = xgenmm.weight "w4" quant <"int4", 32, "scales", "vnni"> : tensor<1x2x32xf16>
+  // CHECK: xgenmm.quantized_linear %{{.*}}, %[[V]], %[[S]] group 32 bits 4 : tensor<?x64xf32>, tensor<1x8x128xi8>, tensor<1x2x32xf16> -> tensor<?x32xf32>
+  %y = xgenmm.quantized_linear %x, %v, %s group 32 bits 4 : tensor<?x64xf32>, tensor<1x8x128xi8>, tensor<1x2x32xf16> -> tensor<?x32xf32>
+  // CHECK: xgenmm.vnni_dot %{{.*}}, %{{.*}}, %{{.*}} : vector<16xi32>, vector<64xi8>
+  %d = xgenmm.vnni_dot %acc, %a, %b : vector<16xi32>, vector<64xi8>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @patch_embed
 func.func @patch_embed(%px: tensor<?x3x30x30xf32>, %w: tensor<12x3x14x14xbf16>,
                        %b: tensor<12xf32>, %pos: tensor<4x12xf32>) -> tensor<?x4x12xf32> {

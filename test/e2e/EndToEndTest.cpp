@@ -295,6 +295,18 @@ class QuantizedEndToEnd : public ::testing::TestWithParam<const char *> {};
 TEST_P(QuantizedEndToEnd, QuantizedKernelsEqualDequantizedFloat) {
   const std::string dir = std::string(XGENMM_E2E_ARTIFACTS) + "/tiny_gqa_fp32_4shards-";
   const std::string scheme = GetParam();
+  // Equal up to the order of the f32 sums, except where the kernels
+  // quantize their activations (int4 on AVX512-VNNI): the twin rounds its
+  // inputs the same way, but an input that differs in its last float bit
+  // (the previous layer's sums in another order) can round to the next
+  // int8 step, and the model carries that on. The kernels themselves are
+  // checked on equal inputs to 1e-4 by test/passes/vnni-int4-kernel-exec.mlir;
+  // measured here: up to 5e-3.
+  double tolerance = 1e-4;
+#ifdef XGENMM_HAVE_VNNI
+  if (scheme == "int4")
+    tolerance = 2e-2;
+#endif
   xgenmm_model *q = xgenmm_load((dir + scheme).c_str());
   ASSERT_TRUE(q) << xgenmm_last_error();
   xgenmm_model *f = xgenmm_load((dir + scheme + "sim").c_str());
@@ -317,7 +329,7 @@ TEST_P(QuantizedEndToEnd, QuantizedKernelsEqualDequantizedFloat) {
       << xgenmm_last_error();
   for (size_t step = 0; step < 8 && step < gen.size(); ++step) {
     std::vector<float> want(xgenmm_logits(sf), xgenmm_logits(sf) + vocab);
-    EXPECT_LE(relativeError(xgenmm_logits(sq), want), 1e-4) << "step " << step;
+    EXPECT_LE(relativeError(xgenmm_logits(sq), want), tolerance) << "step " << step;
     ASSERT_EQ(xgenmm_decode(sq, gen[step]), XGENMM_OK) << xgenmm_last_error();
     ASSERT_EQ(xgenmm_decode(sf, gen[step]), XGENMM_OK) << xgenmm_last_error();
   }

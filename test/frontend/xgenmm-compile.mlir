@@ -48,12 +48,20 @@
 // INT8: "weights":{"quantized_parts":["language"],"scheme":"int8","group_size":8,"simulated":false,"tensors":[
 // INT8-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x96x160xi8>","bytes":30720,"scheme":"int8","part":"values","group_size":8}
 // INT8-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x12x160xf32>","bytes":15360,"scheme":"int8","part":"scales","group_size":8}
-// int4: the values two per byte ([K / 2, N] i8: 48 rows for K = 96).
-// RUN: xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/int4 --weights int4 --group-size 8 > /dev/null 2>&1
+// int4 for a CPU without AVX512-VNNI: the values two per byte ([K / 2, N]
+// i8: 48 rows for K = 96), f32 scales [K / group, N].
+// RUN: xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/int4 --weights int4 --group-size 8 --target-cpu x86-64-v3 > /dev/null 2>&1
 // RUN: FileCheck %s --check-prefix=INT4 < %t/int4/manifest.json
 // INT4: "weights":{"quantized_parts":["language"],"scheme":"int4","group_size":8,"simulated":false,"tensors":[
 // INT4-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x48x160xi8>","bytes":15360,"scheme":"int4","part":"values","group_size":8}
 // INT4-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x12x160xf32>","bytes":15360,"scheme":"int4","part":"scales","group_size":8}
+// With AVX512-VNNI: VNNI panels (qkv: N = 160, panels of 32 columns, [5, K / 8
+// = 12, 128] per layer) and f16 scales [5, K / group = 12, 32].
+// RUN: xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/int4v --weights int4 --group-size 8 --target-features=+avx2,+fma,+f16c,+avx512f,+avx512bw,+avx512vnni > /dev/null 2>&1
+// RUN: FileCheck %s --check-prefix=INT4V < %t/int4v/manifest.json
+// INT4V: "features":[{{.*}}"avx512vnni"
+// INT4V: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x5x12x128xi8>","bytes":15360,"scheme":"int4","part":"values","group_size":8,"layout":"vnni"}
+// INT4V-SAME: {"name":"vlm.lang_model.model.layers.{}.self_attn.qkv_proj.weight","type":"tensor<2x5x12x32xf16>","bytes":7680,"scheme":"int4","part":"scales","group_size":8,"layout":"vnni"}
 // RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights int2 2>&1 | FileCheck %s --check-prefix=QSPEC
 // QSPEC: xgenmm-compile: error: --weights must be f32, bf16, int8, int4 or part=scheme,..., got 'int2'
 // RUN: not xgenmm-compile %fixtures/tiny_gqa_fp32_4shards -o %t/x --weights language=int8,vision=int4 2>&1 | FileCheck %s --check-prefix=QMIX

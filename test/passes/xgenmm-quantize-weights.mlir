@@ -8,6 +8,8 @@
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4" | FileCheck %s --check-prefix=INT4
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4" -xgenmm-bind-weights -xgenmm-lower-to-linalg | FileCheck %s --check-prefix=INT4LOW
 // RUN: not xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4 group-size=3" 2>&1 | FileCheck %s --check-prefix=ODD
+// RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4 vnni=true" | FileCheck %s --check-prefix=VNNI
+// RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4 vnni=true simulate=true" | FileCheck %s --check-prefix=VNNISIM
 
 // The stacked language-model weights: the stack passes their values
 // [K, N] and scales [K/32, N] instead of each float [N, K] weight, and the
@@ -162,3 +164,25 @@ module {
     return %y : tensor<1x32xf32>
   }
 }
+
+// vnni=true: int4 values in VNNI panels [N / P, K / 8, 4 P] (up: N = 32, one
+// panel of 32; down: N = 64, one of 64) and f16 scales [N / P, K / g, P].
+// VNNI-LABEL: func.func @prefill
+// VNNI: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.up.weight" layers 2 quant <"int4", 32, "values", "vnni"> : tensor<2x1x8x128xi8>
+// VNNI: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.up.weight" layers 2 quant <"int4", 32, "scales", "vnni"> : tensor<2x1x2x32xf16>
+// VNNI: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.down_proj.weight" layers 2 quant <"int4", 32, "values", "vnni"> : tensor<2x1x4x256xi8>
+// VNNI: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} group 32 bits 4 : tensor<?x64xf32>, tensor<1x8x128xi8>, tensor<1x2x32xf16> -> tensor<?x32xf32>
+// VNNI: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} group 32 bits 4 : tensor<?x32xf32>, tensor<1x4x256xi8>, tensor<1x1x64xf16> -> tensor<?x64xf32>
+// VNNI-LABEL: func.func @decode
+// VNNI: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} group 32 bits 4 : tensor<1x64xf32>, tensor<1x8x128xi8>, tensor<1x2x32xf16> -> tensor<1x32xf32>
+
+// The float twin: dequantized weights with f16 scales (layout vnni), the
+// linears' inputs rounded through int8 per group (xgenmm.activation_group);
+// the linear that is not quantized (vision) has neither.
+// VNNISIM-LABEL: func.func @prefill
+// VNNISIM: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.up.weight" layers 2 quant <"int4", 32, "dequantized", "vnni"> : tensor<2x32x64xf32>
+// VNNISIM: xgenmm.linear %{{.*}}, %{{.*}} {xgenmm.activation_group = 32 : i64} : tensor<?x64xf32>, tensor<32x64xf32> -> tensor<?x32xf32>
+// VNNISIM: xgenmm.linear %{{.*}}, %{{.*}} {xgenmm.activation_group = 32 : i64} : tensor<?x32xf32>, tensor<64x32xf32> -> tensor<?x64xf32>
+// VNNISIM: xgenmm.linear %{{.*}}, %{{.*}} : tensor<?x48xf32>, tensor<8x48xf32> -> tensor<?x8xf32>
+// VNNISIM-LABEL: func.func @decode
+// VNNISIM: xgenmm.linear %{{.*}}, %{{.*}} {xgenmm.activation_group = 32 : i64} : tensor<1x64xf32>

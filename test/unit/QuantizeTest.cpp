@@ -115,4 +115,38 @@ TEST(Quantize, Int4PackingIsKMajorPairsAndRoundTrips) {
   EXPECT_EQ(bigBack, big);
 }
 
+TEST(Quantize, Int4VnniPanelsHoldFourConsecutiveKPerLaneAndRoundTrip) {
+  // values [N = 32][K = 16], panels of 16 columns: value(n, k) = a pattern
+  // in [-7, 7] that differs in n and k.
+  const int64_t n = 32, k = 16, panel = 16;
+  std::vector<int8_t> v(n * k);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      v[r * k + c] = (int8_t)(((r * 5 + c * 3) % 15) - 7);
+  std::vector<uint8_t> packed(n * k / 2);
+  xgenmm::packInt4Vnni(v.data(), n, k, panel, packed.data());
+  auto at = [&](int64_t r, int64_t c) { return (uint8_t)(v[r * k + c] + 8); };
+  // Panel 0, block 0, column 0: bytes 0..3 hold k 0..3 (low) and 4..7 (high).
+  for (int b = 0; b < 4; ++b)
+    EXPECT_EQ(packed[b], (uint8_t)(at(0, b) | (at(0, 4 + b) << 4))) << b;
+  // Column 5 of panel 0, block 1 (k 8..15): 64 bytes per block.
+  EXPECT_EQ(packed[64 + 4 * 5 + 2], (uint8_t)(at(5, 10) | (at(5, 14) << 4)));
+  // Panel 1 (columns 16..31) starts after K / 8 blocks of 64 bytes.
+  EXPECT_EQ(packed[2 * 64 + 4 * 3 + 1], (uint8_t)(at(19, 1) | (at(19, 5) << 4)));
+  std::vector<int8_t> back(n * k);
+  xgenmm::unpackInt4Vnni(packed.data(), n, k, panel, back.data());
+  EXPECT_EQ(back, v);
+  // Random, panels of 64 over 128 columns.
+  const int64_t bn = 128, bk = 96;
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> dist(-7, 7);
+  std::vector<int8_t> big(bn * bk), bigBack(bn * bk);
+  for (int8_t &x : big)
+    x = (int8_t)dist(rng);
+  std::vector<uint8_t> bigPacked(bn * bk / 2);
+  xgenmm::packInt4Vnni(big.data(), bn, bk, 64, bigPacked.data());
+  xgenmm::unpackInt4Vnni(bigPacked.data(), bn, bk, 64, bigBack.data());
+  EXPECT_EQ(bigBack, big);
+}
+
 } // namespace
