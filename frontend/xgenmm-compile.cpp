@@ -7,63 +7,67 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> input(cl::Positional, cl::Required,
+// Only this tool's options in --help (not the hundreds LLVM registers).
+static cl::OptionCategory category("xgenmm-compile options");
+
+static cl::opt<std::string> input(cl::cat(category), cl::Positional, cl::Required,
                                   cl::desc("<hugging-face-checkpoint-dir | model.mlir>"));
-static cl::opt<std::string> output("o", cl::Required, cl::desc("Artifact directory"),
+static cl::opt<std::string> output(cl::cat(category), "o", cl::Required, cl::desc("Artifact directory"),
                                    cl::value_desc("artifact-dir"));
-static cl::opt<std::string> dtype("dtype", cl::desc("Weight storage: f32 or bf16"),
+static cl::opt<std::string> dtype(cl::cat(category), "dtype", cl::desc("Weight storage: f32 or bf16"),
                                   cl::init("f32"));
-static cl::opt<std::string> matmulPrecision(
+static cl::opt<std::string> matmulPrecision(cl::cat(category), 
     "matmul-precision",
     cl::desc("Matrix products of image encoding and prefill over bf16 weights: f32 "
              "(exact) or bf16 (activations rounded to bf16, AVX512-BF16 dot products, "
              "f32 accumulation; needs --dtype bf16 and avx512bf16)"),
     cl::init("f32"));
-static cl::opt<std::string> weightsOpt(
+static cl::opt<std::string> weightsOpt(cl::cat(category), 
     "weights",
     cl::desc("Quantized weight storage: int8 or int4 (the language model's dense "
              "layers; int4 two values per byte), or per part, e.g. "
              "language=int8,resampler=int8 (parts: vision, resampler, language; one "
              "scheme for all); other weights follow --dtype. f32 and bf16 mean --dtype"),
     cl::value_desc("scheme | part=scheme,..."));
-static cl::opt<int64_t> groupSize(
+static cl::opt<int64_t> groupSize(cl::cat(category), 
     "group-size",
     cl::desc("Input features per quantization scale: 32, 64 or 128 (8, 16: tiny models)"),
     cl::init(32));
-static cl::opt<bool> simulateQuantization(
+static cl::opt<bool> simulateQuantization(cl::cat(category), 
     "simulate-quantization",
     cl::desc("Round the --weights parts through their quantization at compile time "
              "but store and compute them as floats (accuracy of the scheme alone; the "
              "reference of the quantized kernels)"));
-static cl::opt<std::string> targetCpu("target-cpu",
+static cl::opt<std::string> targetCpu(cl::cat(category), "target-cpu",
                                       cl::desc("LLVM CPU name (default: the host's)"));
-static cl::opt<std::string> targetFeatures(
+static cl::opt<std::string> targetFeatures(cl::cat(category), 
     "target-features",
     cl::desc("LLVM feature string, e.g. +avx2,+fma (default: the host's)"));
-static cl::opt<std::string> checkpoint(
+static cl::opt<std::string> checkpoint(cl::cat(category), 
     "checkpoint", cl::desc("Checkpoint directory with the weights of a .mlir input"));
-static cl::list<std::string> overrides(
+static cl::list<std::string> overrides(cl::cat(category), 
     "set", cl::desc("Override a configuration field (checkpoint input), e.g. "
                     "--set text_config.rope_theta=500"),
     cl::value_desc("path=value"));
-static cl::opt<int64_t> contextLength(
+static cl::opt<int64_t> contextLength(cl::cat(category), 
     "context", cl::desc("KV-cache capacity in tokens (checkpoint input; default "
                         "text_config.max_position_embeddings)"),
     cl::init(0));
-static cl::opt<std::string> gpuTarget(
+static cl::opt<std::string> gpuTarget(cl::cat(category), 
     "target", cl::desc("NVIDIA GPU target: sm_80 or sm_90 (default: a CPU "
                        "artifact). Weights default to bf16 there"),
     cl::value_desc("chip"));
-static cl::opt<std::string> gpuFormat(
+static cl::opt<std::string> gpuFormat(cl::cat(category), 
     "gpu-format", cl::desc("Device code of a GPU artifact: fatbin (cubin + PTX), "
                            "bin (cubin) or isa (PTX); bin and fatbin need ptxas"),
     cl::init("fatbin"));
-static cl::opt<bool> keep("keep-intermediates",
+static cl::opt<bool> keep(cl::cat(category), "keep-intermediates",
                           cl::desc("Also write model.mlir (LLVM dialect) and "
                                    "model.ll into the artifact"));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "xgenmm-compile: compiles an xGen-MM r-v1.5 checkpoint (or its xgenmm IR) "

@@ -15,24 +15,28 @@
 
 namespace cl = llvm::cl;
 
-static cl::opt<std::string> checkpointDir(cl::Positional, cl::Required,
+// Only this tool's options in --help (not the hundreds LLVM registers).
+static cl::OptionCategory category("xgenmm-import options");
+
+static cl::opt<std::string> checkpointDir(cl::cat(category), cl::Positional, cl::Required,
                                           cl::desc("<hugging-face-checkpoint-dir>"));
-static cl::opt<std::string> outputFile("o", cl::desc("Output file ('-' for stdout)"),
+static cl::opt<std::string> outputFile(cl::cat(category), "o", cl::desc("Output file ('-' for stdout)"),
                                        cl::value_desc("model.mlir"), cl::init("-"));
-static cl::list<std::string> overrides(
+static cl::list<std::string> overrides(cl::cat(category), 
     "set", cl::desc("Override a configuration field, e.g. "
                     "--set text_config.rope_theta=500 (repeatable)"),
     cl::value_desc("path=value"));
-static cl::opt<int64_t> contextLength(
+static cl::opt<int64_t> contextLength(cl::cat(category), 
     "context", cl::desc("KV-cache capacity in tokens "
                         "(default: text_config.max_position_embeddings)"),
     cl::init(0));
-static cl::opt<bool> printConfig("print-config",
+static cl::opt<bool> printConfig(cl::cat(category), "print-config",
                                  cl::desc("Print the resolved configuration as JSON"));
-static cl::opt<bool> quiet("q", cl::desc("No summary on stderr"));
+static cl::opt<bool> quiet(cl::cat(category), "q", cl::desc("No summary on stderr"));
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions(category);
   cl::ParseCommandLineOptions(
       argc, argv,
       "xgenmm-import: reads an xGen-MM r-v1.5 Hugging Face checkpoint directory "

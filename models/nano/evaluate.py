@@ -4,6 +4,7 @@
     python3 models/nano/evaluate.py            # accuracy table + rewrite models/nano/eval/
     python3 models/nano/evaluate.py --check    # recompute the committed eval goldens, compare
     python3 models/nano/evaluate.py --quantize vision,resampler,language   # int8 accuracy
+    python3 models/nano/evaluate.py --quantize language --scheme int4 --vnni   # int4 on VNNI CPUs
 
 The held-back set comes from the data generator with seed EVAL_SEED (training uses
 train.TRAIN_SEED): PER_GROUP samples of each question type / object count. Every answer is
@@ -101,25 +102,48 @@ QUANT_PREFIXES = {"vision": "vlm.vision_encoder.", "resampler": "vlm.vision_toke
                   "language": "vlm.lang_model.model."}
 
 
-def quantize_int8_(model, parts: list[str], group: int) -> int:
-    """Rounds the dense layers of `parts` through symmetric int8 per group of `group` input
-    features, in place, exactly as xgenmm-compile --weights does (frontend/Quantize.cpp:
-    scale = max|w| / 127, q = round-half-away(w * (1 / scale)) clamped to +-127, w = q * scale,
-    all in float32). Returns the number of weights rounded."""
+def quantize_(model, parts: list[str], group: int, scheme: str = "int8",
+              vnni: bool = False) -> int:
+    """Rounds the dense layers of `parts` through symmetric int8 (int4) per group of `group`
+    input features, in place, exactly as xgenmm-compile --weights does (frontend/Quantize.cpp:
+    scale = max|w| / 127 (/ 7), q = round-half-away(w * (1 / scale)) clamped to +-127 (+-7),
+    w = q * scale, all in float32). `vnni` (int4 on AVX512-VNNI CPUs): the scales rounded to
+    f16 and each layer's input rounded through int8 per row and group of `group` (scale
+    max|x| / 127, round to nearest even), as the VNNI kernels compute; layers whose output
+    features are not a multiple of 16 keep the float kernels there and are not touched.
+    Returns the number of weights rounded."""
+    levels = 127.0 if scheme == "int8" else 7.0
     n = 0
     for name, mod in model.named_modules():
         if not isinstance(mod, torch.nn.Linear) or not any(name.startswith(QUANT_PREFIXES[p]) for p in parts):
             continue
         w = mod.weight.data.float()
         rows, cols = w.shape
+        use_vnni = vnni and rows % 16 == 0 and group % 8 == 0
         g = w.reshape(rows, cols // group, group)
-        scale = g.abs().amax(dim=2, keepdim=True) / 127.0
+        scale = g.abs().amax(dim=2, keepdim=True) / levels
         inv = torch.where(scale > 0, 1.0 / scale, torch.zeros_like(scale))
         x = g * inv
-        q = (torch.sign(x) * torch.floor(x.abs() + 0.5)).clamp(-127, 127)
+        q = (torch.sign(x) * torch.floor(x.abs() + 0.5)).clamp(-levels, levels)
+        if use_vnni:
+            scale = scale.half().float()
         mod.weight.data.copy_((q * scale).reshape(rows, cols))
+        if use_vnni:
+            mod.register_forward_pre_hook(_round_input_hook(group))
         n += 1
     return n
+
+
+def _round_input_hook(group: int):
+    def hook(_mod, args):
+        x = args[0]
+        shape = x.shape
+        g = x.float().reshape(*shape[:-1], shape[-1] // group, group)
+        amax = g.abs().amax(dim=-1, keepdim=True)
+        inv = torch.where(amax > 0, 127.0 / amax, torch.zeros_like(amax))
+        q = torch.round(g * inv)  # round half to even, as math.roundeven
+        return ((q * (amax * (1.0 / 127.0))).reshape(shape).to(x.dtype),) + tuple(args[1:])
+    return hook
 
 
 def main() -> None:
@@ -132,6 +156,11 @@ def main() -> None:
                     "are rounded through int8 first, as xgenmm-compile --weights does; prints and writes "
                     "eval_results_int8.json only")
     ap.add_argument("--group-size", type=int, default=32)
+    ap.add_argument("--scheme", default="int8", choices=["int8", "int4"],
+                    help="with --quantize: int8 or int4 values")
+    ap.add_argument("--vnni", action="store_true",
+                    help="with --scheme int4: also f16 scales and int8-rounded layer inputs, as the "
+                         "AVX512-VNNI kernels compute")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
@@ -142,9 +171,10 @@ def main() -> None:
     results_file = "eval_results.json"
     if args.quantize:
         parts = args.quantize.split(",")
-        n = quantize_int8_(model, parts, args.group_size)
-        print(f"int8 (groups of {args.group_size}) weights of {n} dense layers ({args.quantize})")
-        results_file = "eval_results_int8.json"
+        n = quantize_(model, parts, args.group_size, args.scheme, args.vnni)
+        print(f"{args.scheme} (groups of {args.group_size}{', VNNI activations' if args.vnni else ''}) "
+              f"weights of {n} dense layers ({args.quantize})")
+        results_file = f"eval_results_{args.scheme}{'_vnni' if args.vnni else ''}.json"
 
     if args.check:
         with open(os.path.join(HERE, "eval", "eval.json")) as f:
@@ -159,7 +189,8 @@ def main() -> None:
         acc = accuracy(model, tok, end_id, args.per_group)
         acc["cpu_seconds"] = round(time.process_time() - t0, 1)
         if args.quantize:
-            acc["quantized"] = {"parts": args.quantize, "scheme": "int8", "group_size": args.group_size}
+            acc["quantized"] = {"parts": args.quantize, "scheme": args.scheme, "vnni": args.vnni,
+                                "group_size": args.group_size}
         with open(os.path.join(HERE, results_file), "w") as f:
             f.write(json.dumps(acc, indent=2, sort_keys=True) + "\n")
         print(f"held-back set (seed {EVAL_SEED}, {args.per_group} per group):")

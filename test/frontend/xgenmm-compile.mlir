@@ -1,6 +1,12 @@
 // xgenmm-compile: an imported .mlir compiles with the checkpoint it names,
 // and bad invocations fail with a message, writing nothing.
 //
+// --help lists the tool's own options, not LLVM's.
+// RUN: xgenmm-compile --help | FileCheck %s --check-prefix=HELP
+// HELP: xgenmm-compile options:
+// HELP-NOT: amdgpu
+// HELP: --weights=
+// HELP-NOT: polly
 // RUN: rm -rf %t && mkdir -p %t
 // RUN: xgenmm-import %fixtures/tiny_fp32_single -q -o %t/model.mlir
 // RUN: xgenmm-compile %t/model.mlir -o %t/artifact 2>&1 | FileCheck %s --check-prefix=STAGES
