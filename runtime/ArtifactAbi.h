@@ -28,7 +28,10 @@
 //                "tensors": [{ "name": "...", "type": "tensor<32x3072x9216xi8>",
 //                              "bytes": N, "scheme": "f32" | "bf16" | "int8" | "int4",
 //                              "part": "values" | "scales" | "dequantized",
-//                              "group_size": 32 }, ...] },
+//                              "group_size": 32,
+//                              "layout": "vnni" }, ...] },  // layout: only
+//                                 // when not K-major (int4 VNNI panels, f16
+//                                 // scales; #xgenmm.quant)
 //                                 // optional, informational: what weights.bin
 //                                 // holds per tensor (xgenmm-compile --weights)
 //   "files": { "model.so":    { "bytes": N, "xxh64": "<16 hex digits>" },
