@@ -28,6 +28,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
@@ -240,6 +241,41 @@ void decode(benchmark::State &state) {
   xgenmm_session_free(s);
 }
 
+/// The llama.cpp comparison's protocol (benchmarks/compare_llamacpp.py):
+/// per iteration, `prompt` tokens from an empty cache, then `steps` decode
+/// steps (the prompt's ids again); prefill and decode rates reported apart.
+void prefillThenDecode(benchmark::State &state) {
+  int n = (int)state.range(0), steps = (int)state.range(1);
+  xgenmm_session *s = xgenmm_session_new(model);
+  std::vector<xgenmm_token> ids = prompt(n);
+  double prefillSeconds = 0, decodeSeconds = 0;
+  using Clock = std::chrono::steady_clock;
+  auto seconds = [](Clock::time_point a, Clock::time_point b) {
+    return std::chrono::duration<double>(b - a).count();
+  };
+  for (auto _ : state) {
+    xgenmm_session_reset(s);
+    auto t0 = Clock::now();
+    xgenmm_status st = xgenmm_prefill(s, ids.data(), n, nullptr, 0);
+    auto t1 = Clock::now();
+    for (int i = 0; st == XGENMM_OK && i < steps; ++i)
+      st = xgenmm_decode(s, ids[i % n]);
+    auto t2 = Clock::now();
+    if (st != XGENMM_OK) {
+      state.SkipWithError(xgenmm_last_error());
+      break;
+    }
+    prefillSeconds += seconds(t0, t1);
+    decodeSeconds += seconds(t1, t2);
+    state.SetIterationTime(seconds(t0, t2));
+  }
+  if (state.iterations() > 0 && prefillSeconds > 0 && decodeSeconds > 0) {
+    state.counters["prefill_tokens/s"] = n * (double)state.iterations() / prefillSeconds;
+    state.counters["decode_tokens/s"] = steps * (double)state.iterations() / decodeSeconds;
+  }
+  xgenmm_session_free(s);
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -262,7 +298,7 @@ int main(int argc, char **argv) {
   limits = xgenmm::bench::measureMachineLimits(threads);
   xgenmm::bench::printMachineLimits(limits);
   const xgenmm_model_info *info = xgenmm_model_get_info(model);
-  int maxPrefill = std::min(info->n_prefill_max, info->n_ctx - 1);
+  int maxPrefill = info->n_ctx - 1; // longer than n_prefill_max: in chunks
   benchmark::RegisterBenchmark("encode_image/views_of_a_1x2_grid", encodeView)
       ->Unit(benchmark::kMillisecond);
   for (int n : {16, 128, 1024})
@@ -275,6 +311,23 @@ int main(int argc, char **argv) {
           ->Iterations(12)
           ->UseManualTime()
           ->Unit(benchmark::kMillisecond);
+  // XGENMM_BENCH_PREFILL_DECODE=P,D: also P prompt tokens then D decode
+  // steps per iteration (compare_llamacpp.py; off by default: minutes).
+  if (const char *pd = std::getenv("XGENMM_BENCH_PREFILL_DECODE")) {
+    int p = 0, d = 0;
+    if (std::sscanf(pd, "%d,%d", &p, &d) != 2 || p < 1 || d < 1 || p + d > info->n_ctx ||
+        p > maxPrefill) {
+      fprintf(stderr,
+              "xgenmm-model-bench: XGENMM_BENCH_PREFILL_DECODE=%s: expected P,D with "
+              "P <= %d and P + D <= %d\n",
+              pd, maxPrefill, info->n_ctx);
+      return 1;
+    }
+    benchmark::RegisterBenchmark("prefill_then_decode", prefillThenDecode)
+        ->Args({p, d})
+        ->UseManualTime()
+        ->Unit(benchmark::kSecond);
+  }
   benchmark::AddCustomContext("artifact", dir ? dir : "build/default-artifact");
   benchmark::AddCustomContext("model", info->name);
   benchmark::AddCustomContext("threads", std::to_string(threads));

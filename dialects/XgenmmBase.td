@@ -110,13 +110,15 @@ def Xgenmm_QuantAttr : Xgenmm_Attr<"Quant", "quant"> {
       its low nibble and `2 k2 + 1` in its high one (two's complement);
     * `"scales"`: one f32 scale per group and output feature, `[K / group, N]`
       per layer (`w[n, k] ~ values[k, n] * scales[k / group, n]`);
-    * `layout "vnni"` (int4, groups a multiple of 8): the layout of the int8
-      dot-product kernels instead. Values `[N / P, K / 8, 4 P]` i8 per
+    * `layout "vnni"` (groups a multiple of 8): the layout of the int8
+      dot-product kernels instead. int4 values `[N / P, K / 8, 4 P]` i8 per
       layer, panels of P columns (16, 32 or 64): byte `[p, kb, 4 c + b]`
       holds `k = 8 kb + b` of column `n = p P + c` in its low nibble and
       `k = 8 kb + 4 + b` in its high one, offset binary (`value + 8`,
       1..15), so each 32-bit lane of a 64-byte load is one column's four
-      consecutive K (AVX512-VNNI `vpdpbusd`). Scales f16, `[N / P, K /
+      consecutive K (AVX512-VNNI `vpdpbusd`); int8 values `[N / P, K / 4,
+      4 P]`, byte `[p, kb, 4 c + b]` = `k = 4 kb + b` of column `p P + c`
+      plus 128 (offset binary, 1..255). Scales f16, `[N / P, K /
       group, P]` (each panel's scales one sequential stream). A
       `"dequantized"` weight with this layout uses the f16-rounded scales
       (the float twin of these kernels);

@@ -119,8 +119,8 @@ LogicalResult QuantAttr::verify(function_ref<InFlightDiagnostic()> emitError,
   if (layout != "kmajor" && layout != "vnni")
     return emitError() << "quantized values layout must be kmajor or vnni, got '" << layout
                        << "'";
-  if (layout == "vnni" && (scheme != "int4" || groupSize % 8 != 0))
-    return emitError() << "the vnni layout holds int4 values in groups that are a multiple "
+  if (layout == "vnni" && groupSize % 8 != 0)
+    return emitError() << "the vnni layout holds values in groups that are a multiple "
                           "of 8, got "
                        << scheme << " in groups of " << groupSize;
   return success();
@@ -185,8 +185,8 @@ LogicalResult WeightOp::verify() {
   }
   // Per layer: [K, N] values ([K / 2, N] for int4, two per byte) or
   // [K / group, N] scales (K-major), or the checkpoint's [N, K] dequantized.
-  // VNNI int4: values [N / P, K / 8, 4 P], scales [N / P, K / group, P]
-  // per layer.
+  // VNNI: values [N / P, K / 8, 4 P] (int4; int8: [N / P, K / 4, 4 P]),
+  // scales [N / P, K / group, P] per layer.
   int64_t rank = type.getRank() - (getLayers() ? 1 : 0);
   bool vnni = quant.getLayout() == "vnni" && quant.getPart() != "dequantized";
   if (vnni ? rank != 3 : rank != 2)
@@ -196,7 +196,7 @@ LogicalResult WeightOp::verify() {
            << type;
   int64_t g = quant.getGroupSize();
   int64_t k = quant.getPart() == "dequantized" ? type.getShape().back()
-              : vnni                           ? type.getShape()[type.getRank() - 2] * 8
+              : vnni ? type.getShape()[type.getRank() - 2] * (quant.getScheme() == "int4" ? 8 : 4)
                                                : type.getShape()[type.getRank() - 2];
   if (quant.getPart() == "values" && quant.getScheme() == "int4" && !vnni)
     k *= 2;
@@ -282,8 +282,8 @@ LogicalResult QuantizedLinearOp::verify() {
   if (bits != 8 && bits != 4)
     return emitOpError("bits must be 8 or 4, got ") << bits;
   if (stored.size() != 2 && stored.size() != 3)
-    return emitOpError("values must be [in, out] (K-major) or int4 VNNI panels "
-                       "[out / P, in / 8, 4 P], got ")
+    return emitOpError("values must be [in, out] (K-major) or VNNI panels "
+                       "[out / P, in / 8 (int8: in / 4), 4 P], got ")
            << shapeStr(stored);
   if (bits == 4 && g % 2 != 0)
     return emitOpError("int4 groups hold pairs: the group size must be even, got ") << g;
@@ -291,14 +291,16 @@ LogicalResult QuantizedLinearOp::verify() {
   SmallVector<int64_t> q(stored.begin(), stored.end());
   if (stored.size() == 3) {
     int64_t panel = stored[2] / 4;
-    if (bits != 4 || g % 8 != 0)
-      return emitOpError("VNNI panels hold int4 values in groups that are a multiple of 8, "
+    if (g % 8 != 0)
+      return emitOpError("VNNI panels hold values in groups that are a multiple of 8, "
                          "got bits ")
              << bits << " and group size " << g;
     if (stored[2] % 4 != 0 || (panel != 16 && panel != 32 && panel != 64))
       return emitOpError("VNNI panels are 16, 32 or 64 columns (4 P bytes per block), got ")
              << shapeStr(stored);
-    q = {ShapedType::isDynamic(stored[1]) ? ShapedType::kDynamic : stored[1] * 8,
+    // Each block of 4 P bytes: 8 K of int4 (two nibbles a byte), 4 K of int8.
+    q = {ShapedType::isDynamic(stored[1]) ? ShapedType::kDynamic
+                                          : stored[1] * (bits == 4 ? 8 : 4),
          ShapedType::isDynamic(stored[0]) ? ShapedType::kDynamic : stored[0] * panel};
   } else if (bits == 4 && !ShapedType::isDynamic(q[0])) {
     q[0] *= 2;

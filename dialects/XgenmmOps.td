@@ -369,7 +369,10 @@ def Xgenmm_AttentionOp : Xgenmm_Op<"attention",
     * `cache(%kc, %vc at %p)`: `kc`/`vc [B..., C, kv_heads*head_dim]`. The new
       `key`/`value` rows are written at rows `[p, p + Sk)` of the caches, the
       attention runs over cache rows `[0, p + Sk)`, and the op returns the
-      updated caches after the output (`Sk == S`).
+      updated caches after the output (`Sk == S`). The caches may be
+      narrower than the rows (a bf16 KV cache): the new rows are rounded to
+      the caches' element type (nearest even) as they are written, and every
+      cached row is widened back to f32 where it is read.
 
     ```mlir
     // SigLIP self-attention.

@@ -285,8 +285,11 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
           packScalesVnni(scales.data(), n, k / group, type.getShape().back(),
                          reinterpret_cast<uint16_t *>(converted.data()));
         } else if (vnni && quant.getPart() == "values") {
-          // VNNI panels [N / P, K / 8, 4 P]: P from the stored type.
-          packInt4Vnni(q.data(), n, k, type.getShape().back() / 4, converted.data());
+          // VNNI panels [N / P, K / 8 (int8: K / 4), 4 P]: P from the stored type.
+          if (isInt4)
+            packInt4Vnni(q.data(), n, k, type.getShape().back() / 4, converted.data());
+          else
+            packInt8Vnni(q.data(), n, k, type.getShape().back() / 4, converted.data());
         } else if (packed) {
           // Packed K-major here: the stored layout, no transposition below.
           packInt4KMajor(q.data(), n, k, converted.data());
@@ -307,7 +310,9 @@ bool writeWeights(ModuleOp module, const WeightSet &weights,
       }
       releasePages(*t);
       const uint8_t *out = converted.data();
-      if (isTransposed && !packed) {
+      // Packed and VNNI values and scales are laid out above already.
+      bool laidOut = packed || (vnni && quant.getPart() != "dequantized");
+      if (isTransposed && !laidOut) {
         // converted [N = cols][K = rows] -> transposed [K][N], in
         // cache-sized blocks.
         auto transpose = [&](auto element) {
@@ -369,12 +374,28 @@ JsonValue fileEntry(const std::string &file, std::string &error) {
 
 } // namespace
 
+/// The manifest's "memory": what a loaded artifact with one session
+/// holds at most (informational): weights.bin (mapped), the arena (every
+/// intermediate buffer of one call; allocated with the model), the two KV
+/// caches at capacity (per session; pages committed as the context fills).
+static JsonValue memoryManifest(int64_t weights, int64_t arena, int64_t kvPerToken,
+                                int64_t capacity) {
+  return JsonValue::object({{"weights_bytes", JsonValue::integer(weights)},
+                            {"arena_bytes", JsonValue::integer(arena)},
+                            {"kv_bytes_per_token", JsonValue::integer(kvPerToken)},
+                            {"kv_cache_bytes", JsonValue::integer(kvPerToken * capacity)},
+                            {"total_bytes", JsonValue::integer(weights + arena +
+                                                               kvPerToken * capacity)}});
+}
+
+/// A model part quantized by --weights and its scheme (int8, int4).
+using PartScheme = std::pair<std::string, std::string>;
+
 /// The manifest's "weights": the quantization asked for and, per tensor of
 /// weights.bin, its storage: name, type, bytes and scheme (f32, bf16, or
 /// int8 / int4 values, scales or dequantized, with the group size).
 static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
-                          const std::vector<std::string> &quantParts,
-                          const std::string &quantScheme) {
+                                 const std::vector<PartScheme> &quantParts) {
   std::vector<JsonValue> tensors;
   if (auto layout = module->getAttrOfType<ArrayAttr>("xgenmm.weight_layout"))
     for (Attribute a : layout) {
@@ -400,19 +421,23 @@ static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
       tensors.push_back(JsonValue::object(members));
     }
   std::vector<JsonValue> parts;
-  for (const std::string &p : quantParts)
+  std::vector<std::pair<std::string, JsonValue>> schemes;
+  std::string scheme;
+  for (const auto &[p, s] : quantParts) {
     parts.push_back(JsonValue::string(p));
+    schemes.emplace_back(p, JsonValue::string(s));
+    scheme = scheme.empty() || scheme == s ? s : "mixed";
+  }
   return JsonValue::object(
       {{"quantized_parts", JsonValue::array(parts)},
-       {"scheme", quantParts.empty() ? JsonValue::null() : JsonValue::string(quantScheme)},
+       {"scheme", quantParts.empty() ? JsonValue::null() : JsonValue::string(scheme)},
+       {"schemes", JsonValue::object(schemes)},
        {"group_size", quantParts.empty() ? JsonValue::null()
                                          : JsonValue::integer(options.groupSize)},
        {"simulated", JsonValue::boolean(options.simulateQuantization)},
        {"tensors", JsonValue::array(tensors)}});
 }
 
-/// The model parts --weights quantizes and their scheme (one for all), or
-/// an error.
 /// Whether the CPU the artifact targets has `feature` (LLVM's spelling):
 /// listed in --target-features, or the host's when neither
 /// --target-features nor --target-cpu is given.
@@ -427,14 +452,13 @@ static bool targetHas(const CompileOptions &options, llvm::StringRef feature) {
   return llvm::sys::getHostCPUFeatures().lookup(feature);
 }
 
-static bool quantizedParts(const CompileOptions &options, std::vector<std::string> &parts,
-                           std::string &scheme, std::string &error) {
+static bool quantizedParts(const CompileOptions &options, std::vector<PartScheme> &parts,
+                           std::string &error) {
   llvm::StringRef spec = options.weights;
   if (spec.empty() || spec == "f32" || spec == "bf16")
     return true;
   if (spec == "int8" || spec == "int4") {
-    parts = {"language"};
-    scheme = spec.str();
+    parts = {{"language", spec.str()}};
   } else if (!spec.contains('=')) {
     error = "--weights must be f32, bf16, int8, int4 or part=scheme,..., got '" +
             spec.str() + "'";
@@ -446,10 +470,14 @@ static bool quantizedParts(const CompileOptions &options, std::vector<std::strin
       auto [part, partScheme] = item.split('=');
       part = part.trim();
       partScheme = partScheme.trim();
-      if (part != "vision" && part != "resampler" && part != "language") {
+      if (part != "vision" && part != "resampler" && part != "language" && part != "head") {
         error = "--weights: unknown model part '" + part.str() +
-                "' (parts: vision, resampler, language; the LM head and the patch "
-                "embedding are not quantized)";
+                "' (parts: vision, resampler, language, head; the patch embedding and "
+                "the token embedding are not quantized)";
+        return false;
+      }
+      if (llvm::any_of(parts, [&](const PartScheme &p) { return p.first == part; })) {
+        error = "--weights: part '" + part.str() + "' given twice";
         return false;
       }
       if (partScheme == "f32" || partScheme == "bf16")
@@ -459,13 +487,7 @@ static bool quantizedParts(const CompileOptions &options, std::vector<std::strin
                 part.str() + " (supported: int8, int4)";
         return false;
       }
-      if (!scheme.empty() && scheme != partScheme) {
-        error = "--weights: the quantized parts must share one scheme, got " + scheme +
-                " and " + partScheme.str() + " (mixed int8/int4 is not implemented)";
-        return false;
-      }
-      scheme = partScheme.str();
-      parts.push_back(part.str());
+      parts.emplace_back(part.str(), partScheme.str());
     }
   }
   const int64_t g = options.groupSize;
@@ -480,9 +502,8 @@ static bool quantizedParts(const CompileOptions &options, std::vector<std::strin
 bool compileArtifact(const std::string &input, const std::string &output,
                      const CompileOptions &options, llvm::raw_ostream &log,
                      std::string &error) {
-  std::vector<std::string> quantParts;
-  std::string quantScheme;
-  if (!quantizedParts(options, quantParts, quantScheme, error))
+  std::vector<PartScheme> quantParts;
+  if (!quantizedParts(options, quantParts, error))
     return false;
   if (options.simulateQuantization && quantParts.empty()) {
     error = "--simulate-quantization needs --weights with a quantized part (e.g. int8)";
@@ -598,12 +619,25 @@ bool compileArtifact(const std::string &input, const std::string &output,
     modelName = a.str();
   // KV-cache geometry from the IR itself (the decode entry's cache type).
   int64_t kvLayers = 0, kvCapacity = 0, kvWidth = 0;
+  std::string kvDtype = "f32";
   if (auto decode = module->lookupSymbol<func::FuncOp>("decode")) {
     auto cache = cast<RankedTensorType>(decode.getFunctionType().getInput(2));
     kvLayers = cache.getDimSize(0);
     kvCapacity = cache.getDimSize(1);
     kvWidth = cache.getDimSize(2);
+    if (cache.getElementType().isBF16())
+      kvDtype = "bf16";
+    else if (!cache.getElementType().isF32()) {
+      error = input + ": the KV cache's element type must be f32 or bf16";
+      return false;
+    }
   }
+
+  // Tokens per prefill call: chunks of a longer prompt (runtime).
+  int64_t prefillChunk = kvCapacity;
+  if (!isGpuTarget(options))
+    prefillChunk = options.prefillChunk > 0 ? std::min(options.prefillChunk, kvCapacity)
+                                            : std::min(kDefaultPrefillChunk, kvCapacity);
 
   // The largest image: the global view plus the crops of the largest grid.
   int64_t image = intAt(config, {"vision", "image_size"});
@@ -624,19 +658,24 @@ bool compileArtifact(const std::string &input, const std::string &output,
       }
       stage.detail = "gpu " + options.gpuTarget + ", " + options.gpuFormat;
     } else {
-    if (!quantParts.empty()) {
+    // One quantization pass per scheme, each over its parts.
+    for (const char *scheme : {"int8", "int4"}) {
       mlir::xgenmm::XgenmmQuantizeWeightsOptions quantize;
-      quantize.scheme = quantScheme;
+      quantize.scheme = scheme;
       quantize.groupSize = options.groupSize;
-      quantize.parts.assign(quantParts.begin(), quantParts.end());
+      for (const auto &[part, partScheme] : quantParts)
+        if (partScheme == scheme)
+          quantize.parts.push_back(part);
+      if (quantize.parts.empty())
+        continue;
       quantize.simulate = options.simulateQuantization;
-      quantize.vnni = quantScheme == "int4" && targetHas(options, "avx512vnni") &&
-                      targetHas(options, "avx512bw");
+      quantize.vnni = targetHas(options, "avx512vnni") && targetHas(options, "avx512bw");
       pm.addPass(mlir::xgenmm::createXgenmmQuantizeWeights(quantize));
     }
     mlir::xgenmm::CpuPipelineOptions pipeline;
     pipeline.dtype = options.dtype;
-    pipeline.maxTokens = kvCapacity;
+    pipeline.maxTokens = prefillChunk;
+    pipeline.maxPosition = kvCapacity;
     pipeline.maxViews = 1 + maxCrops;
     pipeline.bf16Dot = options.matmulPrecision == "bf16";
     mlir::xgenmm::buildCpuPipeline(pm, pipeline);
@@ -644,6 +683,44 @@ bool compileArtifact(const std::string &input, const std::string &output,
       error = "the CPU pipeline failed (diagnostics above)";
       return false;
     }
+    }
+  }
+
+  // The memory budget: weights, arena and KV caches at capacity. Over it, a
+  // checkpoint without --context is compiled again at the largest context
+  // that fits (the arena only shrinks with the context: its attention
+  // scores span the context).
+  if (options.memoryBudget > 0 && kvCapacity > 0) {
+    auto attr = [&](llvm::StringRef name) {
+      auto a = (*module)->getAttrOfType<IntegerAttr>(name);
+      return a ? a.getInt() : int64_t{0};
+    };
+    int64_t weightBytes = attr("xgenmm.weight_bytes"), arena = attr("xgenmm.arena_bytes");
+    int64_t perToken = 2 * kvLayers * kvWidth * (kvDtype == "bf16" ? 2 : 4);
+    int64_t total = weightBytes + arena + perToken * kvCapacity;
+    if (total > options.memoryBudget) {
+      int64_t room = options.memoryBudget - weightBytes - arena;
+      int64_t fits = room > 0 ? room / perToken : 0;
+      std::string need = "the artifact needs " + std::to_string(total) +
+                         " bytes (weights " + std::to_string(weightBytes) + ", arena " +
+                         std::to_string(arena) + ", KV caches " +
+                         std::to_string(perToken * kvCapacity) + " at a context of " +
+                         std::to_string(kvCapacity) + ") > --memory-budget " +
+                         std::to_string(options.memoryBudget);
+      if (fits < 1) {
+        error = need + "; the weights and the arena alone exceed it";
+        return false;
+      }
+      if (options.import.contextLength != 0 || !llvm::sys::fs::is_directory(input)) {
+        error = need + "; a context of " + std::to_string(fits) + " tokens fits (--context " +
+                std::to_string(fits) + ")";
+        return false;
+      }
+      log << "xgenmm-compile: " << need << ": compiling again with a context of " << fits
+          << " tokens\n";
+      CompileOptions smaller = options;
+      smaller.import.contextLength = fits;
+      return compileArtifact(input, output, smaller, log, error);
     }
   }
 
@@ -850,7 +927,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
                                             {"features", JsonValue::array(featureList)}})},
         {"dtype", JsonValue::string(options.dtype)},
         {"matmul_precision", JsonValue::string(options.matmulPrecision)},
-        {"weights", weightsManifest(*module, options, quantParts, quantScheme)},
+        {"weights", weightsManifest(*module, options, quantParts)},
         {"files", JsonValue::object(fileMembers)},
         {"encode_image",
          JsonValue::object(
@@ -861,13 +938,17 @@ bool compileArtifact(const std::string &input, const std::string &output,
               {"width", JsonValue::integer(intAt(config, {"text", "hidden_size"}))},
               {"anyres", JsonValue::boolean(anyres)}})},
         {"arena_bytes", JsonValue::integer(arenaBytes)},
+        {"memory", memoryManifest(
+                       (*module)->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes").getInt(),
+                       arenaBytes, 2 * kvLayers * kvWidth * (kvDtype == "bf16" ? 2 : 4),
+                       kvCapacity)},
         {"prefill", JsonValue::object({{"symbol", JsonValue::string(abi::kPrefillSymbol)},
-                                       {"max_tokens", JsonValue::integer(kvCapacity)}})},
+                                       {"max_tokens", JsonValue::integer(prefillChunk)}})},
         {"decode", JsonValue::object({{"symbol", JsonValue::string(abi::kDecodeSymbol)}})},
         {"kv_cache", JsonValue::object({{"layers", JsonValue::integer(kvLayers)},
                                         {"capacity", JsonValue::integer(kvCapacity)},
                                         {"width", JsonValue::integer(kvWidth)},
-                                        {"dtype", JsonValue::string("f32")}})},
+                                        {"dtype", JsonValue::string(kvDtype)}})},
         {"vocab", JsonValue::object({{"base", JsonValue::integer(base)},
                                      {"logits", JsonValue::integer(base + 3)}})},
         {"special_tokens", JsonValue::object(specialMembers)},

@@ -10,6 +10,10 @@
 
 namespace xgenmm {
 
+/// Default of CompileOptions::prefillChunk (llama.cpp's default physical
+/// batch is the same).
+constexpr int64_t kDefaultPrefillChunk = 512;
+
 struct CompileOptions {
   /// Weight storage in weights.bin: f32 or bf16.
   std::string dtype = "f32";
@@ -25,6 +29,16 @@ struct CompileOptions {
   std::string weights;
   /// Input features per quantization scale: 32, 64 or 128.
   int64_t groupSize = 32;
+  /// Most tokens one prefill call of the artifact takes (prefill.max_tokens;
+  /// the runtime splits longer prompts into such chunks). Bounds the arena:
+  /// the activations and attention scores of one call. 0: the smaller of
+  /// the KV-cache capacity and kDefaultPrefillChunk (CPU; GPU artifacts:
+  /// the capacity).
+  int64_t prefillChunk = 0;
+  /// Bytes the artifact may hold at most (weights + arena + KV caches at
+  /// capacity; manifest "memory"); 0: no limit. A checkpoint compiled
+  /// without a context gets the largest one that fits.
+  int64_t memoryBudget = 0;
   /// Quantize and dequantize at compile time, store floats (float kernels).
   bool simulateQuantization = false;
   /// LLVM CPU name and feature string; empty: the host's.

@@ -181,8 +181,9 @@ bool checkTensors(const std::vector<Expected> &expected, const WeightSet &w,
 class GraphBuilder {
 public:
   GraphBuilder(MLIRContext &ctx, const ModelConfig &c, const WeightSet &w,
-               int64_t context)
-      : b(&ctx), loc(b.getUnknownLoc()), c(c), w(w), context(context) {
+               int64_t context, Type cacheElement)
+      : b(&ctx), loc(b.getUnknownLoc()), c(c), w(w), context(context),
+        cacheElement(cacheElement) {
     for (const Expected &e : expectedTensors(c))
       shapes[e.name] = e;
   }
@@ -445,7 +446,8 @@ private:
     int64_t d = t.hiddenSize, layers = t.numLayers;
     int64_t seq = prefill ? kDyn : 1;
     auto idsType = RankedTensorType::get({seq}, b.getI32Type());
-    auto cacheType = act({layers, context, t.numKvHeads * t.headDim});
+    auto cacheType = RankedTensorType::get({layers, context, t.numKvHeads * t.headDim},
+                                           cacheElement);
     auto logitsType = act({1, c.outputVocab()});
     SmallVector<Type> inputs = {idsType};
     if (prefill)
@@ -542,6 +544,7 @@ private:
   const ModelConfig &c;
   const WeightSet &w;
   int64_t context;
+  Type cacheElement;
   std::map<std::string, Expected> shapes;
 };
 
@@ -573,10 +576,20 @@ std::unique_ptr<ImportedModel> importCheckpoint(MLIRContext &context,
   if (!checkTensors(expectedTensors(*config), *model->weights, directory,
                     model->tensorsUsed, model->tensorsSkipped, error))
     return nullptr;
+  Type cacheElement;
+  if (options.kvCacheDtype == "f32")
+    cacheElement = Float32Type::get(&context);
+  else if (options.kvCacheDtype == "bf16")
+    cacheElement = BFloat16Type::get(&context);
+  else {
+    error = "unknown KV-cache dtype '" + options.kvCacheDtype + "' (f32 or bf16)";
+    return nullptr;
+  }
   int64_t ctx = options.contextLength ? options.contextLength
                                       : config->text.maxPositionEmbeddings;
   model->module =
-      GraphBuilder(context, *config, *model->weights, ctx).build(baseName(directory));
+      GraphBuilder(context, *config, *model->weights, ctx, cacheElement)
+          .build(baseName(directory));
   // Where the weights are, so that the IR alone compiles (xgenmm-compile
   // model.mlir) without repeating the checkpoint directory.
   llvm::SmallString<256> absolute(directory);

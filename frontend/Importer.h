@@ -17,6 +17,9 @@ struct ImportOptions {
   ConfigOverrides overrides;
   /// KV-cache capacity in tokens; 0 means text_config.max_position_embeddings.
   int64_t contextLength = 0;
+  /// Element type of the KV caches: "f32" or "bf16" (new rows rounded to
+  /// nearest even when written; the attention reads them widened to f32).
+  std::string kvCacheDtype = "f32";
 };
 
 struct ImportedModel {

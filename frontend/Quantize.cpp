@@ -95,6 +95,32 @@ void unpackInt4Vnni(const uint8_t *packed, int64_t rows, int64_t cols, int64_t p
   }
 }
 
+void packInt8Vnni(const int8_t *values, int64_t rows, int64_t cols, int64_t panel,
+                  uint8_t *out) {
+  int64_t blocks = cols / 4;
+  for (int64_t p = 0; p < rows / panel; ++p)
+    for (int64_t c = 0; c < panel; ++c) {
+      const int8_t *row = values + (p * panel + c) * cols;
+      for (int64_t kb = 0; kb < blocks; ++kb) {
+        uint8_t *dst = out + (p * blocks + kb) * 4 * panel + 4 * c;
+        for (int64_t b = 0; b < 4; ++b)
+          dst[b] = (uint8_t)(row[4 * kb + b] + 128);
+      }
+    }
+}
+
+void unpackInt8Vnni(const uint8_t *packed, int64_t rows, int64_t cols, int64_t panel,
+                    int8_t *values) {
+  int64_t blocks = cols / 4;
+  for (int64_t n = 0; n < rows; ++n) {
+    int64_t p = n / panel, c = n % panel;
+    for (int64_t kb = 0; kb < blocks; ++kb)
+      for (int64_t b = 0; b < 4; ++b)
+        values[n * cols + 4 * kb + b] =
+            (int8_t)((int)packed[(p * blocks + kb) * 4 * panel + 4 * c + b] - 128);
+  }
+}
+
 void packScalesVnni(const float *scales, int64_t rows, int64_t groups, int64_t panel,
                     uint16_t *out) {
   for (int64_t n = 0; n < rows; ++n) {

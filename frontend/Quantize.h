@@ -44,6 +44,15 @@ void unpackInt4KMajor(const uint8_t *packed, int64_t rows, int64_t cols, int8_t 
 void packInt4Vnni(const int8_t *values, int64_t rows, int64_t cols, int64_t panel,
                   uint8_t *out);
 
+/// int8 values [rows = N][cols = K] as VNNI panels [N / P, K / 4, 4 P]: per
+/// block of 4 K, each 32-bit lane one column's 4 consecutive K, offset
+/// binary (value + 128, 1..255: the unsigned operand of vpdpbusd).
+void packInt8Vnni(const int8_t *values, int64_t rows, int64_t cols, int64_t panel,
+                  uint8_t *out);
+/// The inverse of packInt8Vnni.
+void unpackInt8Vnni(const uint8_t *packed, int64_t rows, int64_t cols, int64_t panel,
+                    int8_t *values);
+
 /// The inverse of packInt4Vnni.
 void unpackInt4Vnni(const uint8_t *packed, int64_t rows, int64_t cols, int64_t panel,
                     int8_t *values);

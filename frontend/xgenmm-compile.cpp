@@ -53,6 +53,23 @@ static cl::opt<int64_t> contextLength(cl::cat(category),
     "context", cl::desc("KV-cache capacity in tokens (checkpoint input; default "
                         "text_config.max_position_embeddings)"),
     cl::init(0));
+static cl::opt<std::string> kvCache(cl::cat(category), 
+    "kv-cache",
+    cl::desc("KV-cache element type (checkpoint input): f32 or bf16. Default: bf16, "
+             "except f32 for an artifact of f32 weights without --weights (the exact "
+             "one) and for GPU targets"),
+    cl::value_desc("dtype"));
+static cl::opt<int64_t> prefillChunk(cl::cat(category), 
+    "prefill-chunk",
+    cl::desc("Most tokens one prefill call takes; the runtime splits longer prompts "
+             "(default: 512, at most the context). Bounds the arena"),
+    cl::init(0));
+static cl::opt<std::string> memoryBudget(cl::cat(category), 
+    "memory-budget",
+    cl::desc("Most memory the artifact may hold: weights + arena + KV caches at "
+             "capacity, e.g. 6G, 512M or bytes. Without --context, the largest context "
+             "that fits"),
+    cl::value_desc("size"));
 static cl::opt<std::string> gpuTarget(cl::cat(category), 
     "target", cl::desc("NVIDIA GPU target: sm_80 or sm_90 (default: a CPU "
                        "artifact). Weights default to bf16 there"),
@@ -110,6 +127,50 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.import.contextLength = contextLength;
+  if (prefillChunk < 0) {
+    llvm::errs() << "xgenmm-compile: error: --prefill-chunk must be positive\n";
+    return 1;
+  }
+  options.prefillChunk = prefillChunk;
+  if (!memoryBudget.empty()) {
+    llvm::StringRef text = memoryBudget;
+    int64_t scale = 1;
+    if (text.ends_with_insensitive("g"))
+      scale = int64_t{1} << 30;
+    else if (text.ends_with_insensitive("m"))
+      scale = int64_t{1} << 20;
+    else if (text.ends_with_insensitive("k"))
+      scale = int64_t{1} << 10;
+    if (scale != 1)
+      text = text.drop_back();
+    double value = 0;
+    if (text.getAsDouble(value) || !(value > 0) || value * scale > 9.0e18) {
+      llvm::errs() << "xgenmm-compile: error: --memory-budget " << memoryBudget
+                   << ": expected a size such as 6G, 512M or a number of bytes\n";
+      return 1;
+    }
+    options.memoryBudget = static_cast<int64_t>(value * scale);
+  }
+  if (kvCache.getNumOccurrences()) {
+    if (kvCache != "f32" && kvCache != "bf16") {
+      llvm::errs() << "xgenmm-compile: error: --kv-cache " << kvCache
+                   << ": expected f32 or bf16\n";
+      return 1;
+    }
+    if (!gpuTarget.empty() && kvCache != "f32") {
+      llvm::errs() << "xgenmm-compile: error: --kv-cache " << kvCache
+                   << ": GPU artifacts keep an f32 KV cache (the CUDA backend's "
+                      "cache buffers are f32)\n";
+      return 1;
+    }
+    options.import.kvCacheDtype = kvCache;
+  }
+  else
+    options.import.kvCacheDtype =
+        !gpuTarget.empty() || (options.dtype == "f32" && (options.weights.empty() ||
+                                                          options.weights == "f32"))
+            ? "f32"
+            : "bf16";
   if (!xgenmm::compileArtifact(input, output, options, llvm::errs(), error)) {
     llvm::errs() << "xgenmm-compile: error: " << error << "\n";
     return 1;

@@ -30,6 +30,9 @@ static cl::opt<int64_t> contextLength(cl::cat(category),
     "context", cl::desc("KV-cache capacity in tokens "
                         "(default: text_config.max_position_embeddings)"),
     cl::init(0));
+static cl::opt<std::string> kvCache(cl::cat(category), "kv-cache",
+                                    cl::desc("KV-cache element type: f32 or bf16"),
+                                    cl::init("f32"));
 static cl::opt<bool> printConfig(cl::cat(category), "print-config",
                                  cl::desc("Print the resolved configuration as JSON"));
 static cl::opt<bool> quiet(cl::cat(category), "q", cl::desc("No summary on stderr"));
@@ -55,6 +58,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.contextLength = contextLength;
+  options.kvCacheDtype = kvCache;
 
   mlir::MLIRContext context;
   auto model = xgenmm::importCheckpoint(context, checkpointDir, options, error);

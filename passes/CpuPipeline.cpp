@@ -110,6 +110,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createXgenmmParallelizeLoops());
   XgenmmPlanBuffersOptions plan;
   plan.maxTokens = options.maxTokens;
+  plan.maxPosition = options.maxPosition;
   plan.maxViews = options.maxViews;
   pm.addPass(createXgenmmPlanBuffers(plan));
   bufferization::BufferDeallocationPipelineOptions dealloc;
@@ -130,7 +131,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createConvertVectorToSCFPass());
   // scf.parallel -> OpenMP fork-join (threads from the OpenMP runtime).
   pm.addPass(createConvertSCFToOpenMPPass());
-  // The int4 VNNI kernels' dot products to their intrinsic.
+  // The VNNI kernels' dot products (int4, int8 weights) to their intrinsic.
   pm.addPass(createXgenmmLowerVnniDot());
 
   // To LLVM.

@@ -84,9 +84,19 @@ Value rowSlice(OpBuilder &b, Location loc, Value v, OpFoldResult rowOffset,
   return tensor::ExtractSliceOp::create(b, loc, v, offsets, sizes, strides);
 }
 
-/// Writes `rows` into `cache` at row `position` (dimension -2).
+/// Writes `rows` into `cache` at row `position` (dimension -2), rounded to
+/// the cache's element type (nearest even) where that is narrower.
 Value insertRows(OpBuilder &b, Location loc, Value rows, Value cache, Value position) {
   RankedTensorType t = tensorType(cache);
+  Type element = t.getElementType();
+  if (tensorType(rows).getElementType() != element) {
+    unsigned r = tensorType(rows).getRank();
+    rows = elementwise(b, loc, ValueRange{rows}, {b.getMultiDimIdentityMap(r)},
+                       emptyTensor(b, loc, sizesOf(b, loc, rows), element),
+                       [&](OpBuilder &nb, Location l, ValueRange a) {
+                         return arith::TruncFOp::create(nb, l, element, a[0]).getResult();
+                       });
+  }
   unsigned rank = t.getRank();
   SmallVector<OpFoldResult> offsets(rank, b.getIndexAttr(0));
   offsets[rank - 2] = position;

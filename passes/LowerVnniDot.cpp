@@ -1,6 +1,6 @@
 //===- LowerVnniDot.cpp - xgenmm.vnni_dot -> vpdpbusd intrinsic -----------===//
 //
-// The int4 VNNI kernels (LoweringUtils.cpp, vnniInt4Matmul) multiply with
+// The VNNI kernels (LoweringUtils.cpp, vnniMatmul) multiply with
 // xgenmm.vnni_dot: pure, so that bufferization and the vector passes see
 // through it. Before the conversion to the LLVM dialect each one becomes
 // the LLVM intrinsic (builtin vector types are LLVM-compatible: no casts).

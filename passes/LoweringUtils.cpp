@@ -547,21 +547,25 @@ Value fakeQuantizeActivations(OpBuilder &b, Location loc, Value a, int64_t group
                      });
 }
 
-/// out = init + a W over int4 VNNI panels (`values` [N / P, K / 8, 4 P],
-/// see #xgenmm.quant): the activations quantized to int8 per row and group,
+/// out = init + a W over VNNI panels (int4 `values` [N / P, K / 8, 4 P],
+/// int8 [N / P, K / 4, 4 P]; see #xgenmm.quant): the activations quantized
+/// to int8 per row and group,
 /// then per panel of P columns (panels shared among threads) and block of
 /// rows (4, then 1 for the rest; decode's single row keeps separate low and
 /// high accumulators for more independent chains), per group of K: 64-byte
-/// loads of the panel, nibbles split by a mask and a shift, and
-/// `vpdpbusd` (unsigned weights + 8 times signed activations, four K per
-/// 32-bit lane) into i32 accumulators; at the end of the group the
-/// accumulators, less 8 times the group's activation sum, are converted and
-/// scaled (activation scale x weight scale) into the f32 output.
-static Value vnniInt4Matmul(OpBuilder &b, Location loc, Value a, Value values,
-                            Value scales, int64_t group, Value init) {
+/// loads of the panel (int4: nibbles split by a mask and a shift), and
+/// `vpdpbusd` (unsigned weights, offset binary, times signed activations,
+/// four K per 32-bit lane) into i32 accumulators; at the end of the group
+/// the accumulators, less the offset (8, int8: 128) times the group's
+/// activation sum, are converted and scaled (activation scale x weight
+/// scale) into the f32 output.
+static Value vnniMatmul(OpBuilder &b, Location loc, Value a, Value values, Value scales,
+                        int64_t group, int64_t bits, Value init) {
   RankedTensorType vt = tensorType(values);
   int64_t panels = vt.getDimSize(0), blocks = vt.getDimSize(1), panel = vt.getDimSize(2) / 4;
-  int64_t groups = blocks * 8 / group, blocksPerGroup = group / 8, colBlocks = panel / 16;
+  int64_t kPerBlock = bits == 4 ? 8 : 4, offset = bits == 4 ? 8 : 128;
+  int64_t groups = blocks * kPerBlock / group, blocksPerGroup = group / kPerBlock,
+          colBlocks = panel / 16;
   QuantizedActivations q = quantizeActivations(b, loc, a, group);
   Type i8 = b.getI8Type(), i32 = b.getI32Type(), f32 = b.getF32Type();
   auto bytes = VectorType::get({64}, i8);
@@ -603,7 +607,7 @@ static Value vnniInt4Matmul(OpBuilder &b, Location loc, Value a, Value values,
     for (int64_t i = 0; i < r; ++i)
       for (int64_t c = 0; c < colBlocks; ++c)
         sums0.push_back(read(rb, rl, floats, out, ValueRange{rowsAt[i], colsAt[c]}));
-    int64_t split = r == 1 ? 2 : 1; // low/high accumulators apart
+    int64_t split = r == 1 && bits == 4 ? 2 : 1; // low/high accumulators apart
     int64_t nAcc = r * colBlocks * split;
     auto groupLoop = scf::ForOp::create(
         rb, rl, cst(rb, rl, 0), cst(rb, rl, groups), cst(rb, rl, 1), sums0,
@@ -623,18 +627,24 @@ static Value vnniInt4Matmul(OpBuilder &b, Location loc, Value a, Value values,
                 for (int64_t c = 0; c < colBlocks; ++c) {
                   Value w = read(kb, kl, bytes, values,
                                  ValueRange{p, blk, cst(kb, kl, 64 * c)});
+                  if (bits == 8) {
+                    lo.push_back(w);
+                    continue;
+                  }
                   lo.push_back(arith::AndIOp::create(kb, kl, w, mask));
                   hi.push_back(arith::ShRUIOp::create(kb, kl, w, four));
                 }
-                Value k0 = arith::MulIOp::create(kb, kl, blk, cst(kb, kl, 8));
+                Value k0 = arith::MulIOp::create(kb, kl, blk, cst(kb, kl, kPerBlock));
                 Value k4 = arith::AddIOp::create(kb, kl, k0, cst(kb, kl, 4));
                 SmallVector<Value> next(acc.begin(), acc.end());
                 for (int64_t i = 0; i < r; ++i) {
                   Value xl = broadcastActs(kb, kl, rowsAt[i], k0);
-                  Value xh = broadcastActs(kb, kl, rowsAt[i], k4);
+                  Value xh = bits == 4 ? broadcastActs(kb, kl, rowsAt[i], k4) : Value();
                   for (int64_t c = 0; c < colBlocks; ++c) {
                     int64_t at = (i * colBlocks + c) * split;
                     next[at] = VnniDotOp::create(kb, kl, next[at], lo[c], xl);
+                    if (bits == 8)
+                      continue;
                     int64_t at2 = at + split - 1;
                     next[at2] = VnniDotOp::create(kb, kl, next[at2], hi[c], xh);
                   }
@@ -642,7 +652,7 @@ static Value vnniInt4Matmul(OpBuilder &b, Location loc, Value a, Value values,
                 scf::YieldOp::create(kb, kl, next);
               });
           SmallVector<Value> nextSums(sums.begin(), sums.end());
-          Value eight = arith::ConstantOp::create(gb, gl, gb.getI32IntegerAttr(8));
+          Value eight = arith::ConstantOp::create(gb, gl, gb.getI32IntegerAttr(offset));
           SmallVector<Value> sw;
           for (int64_t c = 0; c < colBlocks; ++c)
             sw.push_back(arith::ExtFOp::create(
@@ -705,10 +715,10 @@ Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
                       Value residual) {
   MLIRContext *ctx = b.getContext();
   if (tensorType(values).getRank() == 3)
-    return vnniInt4Matmul(b, loc, a, values, scales, group,
-                          matmulInit(b, loc, a, tensorType(values).getDimSize(0) *
-                                                    tensorType(values).getDimSize(2) / 4,
-                                     bias, residual));
+    return vnniMatmul(b, loc, a, values, scales, group, bits,
+                      matmulInit(b, loc, a, tensorType(values).getDimSize(0) *
+                                                tensorType(values).getDimSize(2) / 4,
+                                 bias, residual));
   int64_t perStored = bits == 4 ? 2 : 1, storedGroup = group / perStored;
   int64_t k = tensorType(values).getDimSize(0) * perStored,
           n = tensorType(values).getDimSize(1);

@@ -90,14 +90,15 @@ Value matmulInit(OpBuilder &b, Location loc, Value a, int64_t n, Value bias,
 /// group's contraction runs over its g / 2 stored rows with the even and
 /// the odd activation columns as two operands (stride-2 slices), both
 /// nibbles unpacked in the body. `values` [N / P, K / 8, 4 P] (int4 VNNI
-/// panels, #xgenmm.quant layout "vnni"): the activations are quantized to
+/// panels, #xgenmm.quant layout "vnni"; int8: [N / P, K / 4, 4 P]): the
+/// activations are quantized to
 /// int8 per row and group and the products are AVX512-VNNI integer dot
 /// products (`vpdpbusd`), scaled per group into the f32 output.
 Value quantizedMatmul(OpBuilder &b, Location loc, Value a, Value values,
                       Value scales, int64_t group, int64_t bits = 8, Value bias = {},
                       Value residual = {});
 
-/// The panel width (64, 32 or 16 columns) of int4 VNNI values for `n`
+/// The panel width (64, 32 or 16 columns) of VNNI values for `n`
 /// output features and groups of `group`, or 0 where the layout does not
 /// apply (a group not a multiple of 8, or n not a multiple of 16).
 int64_t vnniPanel(int64_t n, int64_t group);

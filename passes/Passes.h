@@ -29,8 +29,9 @@ struct CpuPipelineOptions {
   /// Weight storage: f32, bf16 or stored (see xgenmm-bind-weights).
   std::string dtype = "f32";
   /// Bounds the static buffer plan sizes buffers for (xgenmm-plan-buffers):
-  /// sequence lengths and positions (the KV-cache capacity), image views.
-  int64_t maxTokens = 4096, maxViews = 5;
+  /// sequence lengths (the tokens of one prefill call), positions (the
+  /// KV-cache capacity; 0: maxTokens), image views.
+  int64_t maxTokens = 4096, maxPosition = 0, maxViews = 5;
   /// Matrix products of image encoding and prefill over bf16 weights on
   /// AVX512-BF16 dot products (activations rounded to bf16, fp32
   /// accumulation): xgenmm-bf16-dot-matmuls, xgenmm-lower-bf16-dot.

@@ -74,9 +74,13 @@ def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> 
 
     `parts` selects by checkpoint name: `vision` (`vlm.vision_encoder.`),
     `resampler` (`vlm.vision_tokenizer.`), `language` (the decoder layers,
-    `vlm.lang_model.model.`). The LM head and the patch embedding are not
-    linears and stay as they are. A selected weight whose in-features are
-    not a multiple of the group size is an error naming it.
+    `vlm.lang_model.model.`), `head` (the LM head's `[V, D]` weight,
+    `vlm.lang_model.lm_head.weight`: its `xgenmm.lm_head` is first
+    decomposed into a linear over all V rows, the slice of the base vocabulary
+    and the added tokens' small linear, concatenated). The patch embedding is
+    not a linear and stays as it is. A selected weight whose in-features are
+    not a multiple of the group size is an error naming it. One scheme per
+    run: the compiler runs the pass once per scheme of `--weights`.
 
     `simulate=true` keeps the linears and marks their weights `dequantized`
     instead: the same rounding, applied at compile time and stored as
@@ -97,7 +101,7 @@ def XgenmmQuantizeWeights : Pass<"xgenmm-quantize-weights", "::mlir::ModuleOp"> 
     Option<"groupSize", "group-size", "int64_t", /*default=*/"32",
            "Input features per scale">,
     ListOption<"parts", "parts", "std::string",
-               "Model parts to quantize: vision, resampler, language">,
+               "Model parts to quantize: vision, resampler, language, head">,
     Option<"simulate", "simulate", "bool", /*default=*/"false",
            "Store the dequantized values as float and keep the float kernels">,
     Option<"vnni", "vnni", "bool", /*default=*/"false",
@@ -380,7 +384,10 @@ def XgenmmPlanBuffers : Pass<"xgenmm-plan-buffers", "::mlir::ModuleOp"> {
   }];
   let options = [
     Option<"maxTokens", "max-tokens", "int64_t", /*default=*/"4096",
-           "Upper bound of sequence lengths and positions">,
+           "Upper bound of sequence lengths (the tokens of one prefill call)">,
+    Option<"maxPosition", "max-position", "int64_t", /*default=*/"0",
+           "Upper bound of index arguments (positions: the KV-cache capacity); "
+           "0 means max-tokens">,
     Option<"maxViews", "max-views", "int64_t", /*default=*/"5",
            "Upper bound of the number of image views">,
   ];

@@ -8,10 +8,11 @@
 //  * sizes: dynamic sizes are bounded from above by evaluating the index
 //    computations that produce them, given bounds on the entry points'
 //    dynamic argument dimensions (`max-views` for the image views, the
-//    rank-4 pixels; `max-tokens` for every other dynamic dimension and index
-//    argument, i.e. sequence lengths and positions, which the runtime checks
-//    against the KV-cache capacity). A slice of a static buffer is bounded
-//    by the buffer;
+//    rank-4 pixels; `max-tokens` for every other dynamic dimension, i.e.
+//    the tokens of one call, which the runtime keeps within prefill's
+//    max_tokens) and index arguments (`max-position`, the positions, which
+//    the runtime keeps within the KV-cache capacity). A slice of a static
+//    buffer is bounded by the buffer;
 //  * lifetimes: from the allocation to the last use of the buffer or of any
 //    view of it, where a use inside a loop (or other region) keeps the
 //    buffer alive until the end of that region op;
@@ -46,8 +47,8 @@ constexpr llvm::StringLiteral kArena = "__xgenmm_arena";
 /// Upper bounds of non-negative index values.
 class Bounds {
 public:
-  Bounds(int64_t maxTokens, int64_t maxViews)
-      : maxTokens(maxTokens), maxViews(maxViews) {}
+  Bounds(int64_t maxTokens, int64_t maxPosition, int64_t maxViews)
+      : maxTokens(maxTokens), maxPosition(maxPosition), maxViews(maxViews) {}
 
   std::optional<int64_t> of(Value v) {
     auto it = cache.find(v);
@@ -124,7 +125,7 @@ private:
     if (auto arg = dyn_cast<BlockArgument>(v)) {
       Operation *parent = arg.getOwner()->getParentOp();
       if (isa<FunctionOpInterface>(parent))
-        return arg.getType().isIndex() ? std::optional<int64_t>(maxTokens)
+        return arg.getType().isIndex() ? std::optional<int64_t>(maxPosition)
                                        : std::nullopt;
       if (auto loop = dyn_cast<scf::ForOp>(parent))
         if (arg == loop.getInductionVar())
@@ -235,7 +236,7 @@ private:
     }
   }
 
-  int64_t maxTokens, maxViews;
+  int64_t maxTokens, maxPosition, maxViews;
   DenseMap<Value, std::optional<int64_t>> cache;
 };
 
@@ -299,7 +300,7 @@ struct XgenmmPlanBuffersPass
     for (Operation &op : func.getBody().front())
       number(&op);
 
-    Bounds bounds(maxTokens, maxViews);
+    Bounds bounds(maxTokens, maxPosition > 0 ? maxPosition : maxTokens, maxViews);
     SmallVector<Buffer> buffers;
     func.walk([&](memref::AllocOp alloc) {
       auto type = alloc.getType();

@@ -35,8 +35,17 @@ using namespace mlir::xgenmm;
 
 namespace {
 
-/// A 6-D f32 multiply-accumulate generic with the given maps and the last
-/// loop the only reduction.
+/// `v`, or the block argument `v` widens to f32 (a bf16 KV cache).
+bool isArgOrWidened(Value v, Value arg) {
+  if (v == arg)
+    return true;
+  auto ext = v.getDefiningOp<arith::ExtFOp>();
+  return ext && ext.getIn() == arg;
+}
+
+/// A 6-D multiply-accumulate generic into f32 with the given maps and the
+/// last loop the only reduction; its inputs f32, or bf16 widened in the body
+/// (keys and values read from a bf16 KV cache).
 bool isContraction6(linalg::GenericOp g, ArrayRef<AffineMap> maps) {
   if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
       g.getNumLoops() != 6 || g.getNumReductionLoops() != 1 ||
@@ -49,11 +58,16 @@ bool isContraction6(linalg::GenericOp g, ArrayRef<AffineMap> maps) {
   if (!add || add.getLhs() != body.getArgument(2))
     return false;
   auto mul = add.getRhs().getDefiningOp<arith::MulFOp>();
-  return mul && mul.getLhs() == body.getArgument(0) &&
-         mul.getRhs() == body.getArgument(1) &&
-         body.getOperations().size() == 3 &&
-         llvm::all_of(g->getOperandTypes(), [](Type t) {
-           return cast<ShapedType>(t).getElementType().isF32();
+  if (!mul || !isArgOrWidened(mul.getLhs(), body.getArgument(0)) ||
+      !isArgOrWidened(mul.getRhs(), body.getArgument(1)))
+    return false;
+  size_t widened = (mul.getLhs() != body.getArgument(0)) +
+                   (mul.getRhs() != body.getArgument(1));
+  auto elementOf = [](Value v) { return cast<ShapedType>(v.getType()).getElementType(); };
+  return body.getOperations().size() == 3 + widened &&
+         elementOf(g.getDpsInits()[0]).isF32() &&
+         llvm::all_of(g.getDpsInputs(), [&](Value in) {
+           return elementOf(in).isF32() || elementOf(in).isBF16();
          });
 }
 

@@ -23,7 +23,9 @@
 //   "matmul_precision": "f32" | "bf16", // encoding/prefill matrix products:
 //                                 // bf16 = AVX512-BF16 dot products (optional
 //                                 // key, informational; absent = f32)
-//   "weights": { "quantized_parts": ["language"], "scheme": "int8" | "int4" | null,
+//   "weights": { "quantized_parts": ["language", "head"],
+//                "scheme": "int8" | "int4" | "mixed" | null,
+//                "schemes": { "language": "int4", "head": "int8" },
 //                "group_size": 32 | null, "simulated": false,
 //                "tensors": [{ "name": "...", "type": "tensor<32x3072x9216xi8>",
 //                              "bytes": N, "scheme": "f32" | "bf16" | "int8" | "int4",
@@ -41,7 +43,9 @@
 //                     "tokens_per_view": 128, "width": 3072, "anyres": true },
 //   "prefill": { "symbol": "...", "max_tokens": 4096 },
 //   "decode":  { "symbol": "..." },
-//   "kv_cache": { "layers": 32, "capacity": 4096, "width": 3072, "dtype": "f32" },
+//   "kv_cache": { "layers": 32, "capacity": 4096, "width": 3072,
+//                 "dtype": "f32" | "bf16" },   // bf16: 2-byte elements (the
+//                                 // descriptors below still say float)
 //   "vocab": { "base": 32012, "logits": 32015 },
 //   "special_tokens": { "image": 32012, "image_placeholder": 32013,
 //                       "endofchunk": 32014, "bos": 1, "eos": 32000, "pad": 32000 },

@@ -45,6 +45,11 @@ struct Manifest {
   std::string decodeSymbol;
 
   int64_t kvLayers = 0, kvCapacity = 0, kvWidth = 0;
+  /// "kv_cache.dtype": "f32" or "bf16", and its size in bytes.
+  std::string kvDtype = "f32";
+  int64_t kvElementBytes = 4;
+  /// Bytes of one of the two caches (layers x capacity x width elements).
+  int64_t kvCacheBytes() const { return kvLayers * kvCapacity * kvWidth * kvElementBytes; }
 
   int64_t vocabBase = 0, vocabLogits = 0;
 

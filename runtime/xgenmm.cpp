@@ -120,6 +120,9 @@ struct xgenmm_session {
     auto *data = reinterpret_cast<int8_t *>(const_cast<uint8_t *>(w.data()));
     return abi::contiguous(data, {static_cast<int64_t>(w.size())});
   }
+  /// The descriptor says float whatever kv_cache.dtype is: the compiled
+  /// code reads its own element type; only the pointer and the sizes and
+  /// strides (in elements) cross the boundary.
   abi::MemRef<float, 3> cache(const AnonymousMemory &memory) const {
     const Manifest &m = manifest();
     return abi::contiguous(memory.data(),
@@ -326,8 +329,7 @@ extern "C" xgenmm_session *xgenmm_session_new(xgenmm_model *model) {
   session->model = model;
   const Manifest &m = model->artifact->manifest();
   // The manifest checked that this product fits in 64 bits.
-  size_t bytes = static_cast<size_t>(m.kvLayers * m.kvCapacity * m.kvWidth) *
-                 sizeof(float);
+  size_t bytes = static_cast<size_t>(m.kvCacheBytes());
   if (session->kCache.allocate(bytes, "K cache") != XGENMM_OK ||
       session->vCache.allocate(bytes, "V cache") != XGENMM_OK)
     return nullptr;
@@ -781,24 +783,28 @@ extern "C" xgenmm_status xgenmm_prefill(xgenmm_session *session,
                     std::to_string(count) +
                     " tokens (after image expansion) exceeds the context of " +
                     std::to_string(m.kvCapacity) + " (kv_cache.capacity)");
-  if (count > m.prefillMaxTokens)
-    return invalid("the prompt is " + std::to_string(count) +
-                   " tokens after image expansion, more than the " +
-                   std::to_string(m.prefillMaxTokens) +
-                   " one prefill takes (prefill.max_tokens): split it over "
-                   "several calls");
 
+  // Calls of at most prefill.max_tokens tokens (the artifact's buffers are
+  // planned for that many), each at the position the previous one reached;
+  // a chunk takes the vision rows of its own image ids. The last chunk's
+  // logits are the prompt's.
   abi::MemRef<int8_t, 1> w = session->weights();
-  abi::MemRef<int32_t, 1> idRef = abi::contiguous(expanded.data(), {count});
-  abi::MemRef<float, 2> visionRef = abi::contiguous(
-      vision.data(), {static_cast<int64_t>(vision.size() / info.n_embd),
-                      int64_t{info.n_embd}});
   abi::MemRef<float, 3> kRef = session->cache(session->kCache);
   abi::MemRef<float, 3> vRef = session->cache(session->vCache);
   abi::MemRef<float, 2> out = session->logitsRef();
   Clock::time_point start = Clock::now();
-  session->model->artifact->prefill()(&w, &idRef, &visionRef, session->position,
-                                      &kRef, &vRef, &out);
+  int64_t visionRow = 0;
+  for (int64_t first = 0; first < count; first += m.prefillMaxTokens) {
+    int64_t n = std::min<int64_t>(m.prefillMaxTokens, count - first);
+    int64_t rows = std::count(expanded.begin() + first, expanded.begin() + first + n,
+                              info.token_image);
+    abi::MemRef<int32_t, 1> idRef = abi::contiguous(expanded.data() + first, {n});
+    abi::MemRef<float, 2> visionRef = abi::contiguous(
+        vision.data() + visionRow * info.n_embd, {rows, int64_t{info.n_embd}});
+    session->model->artifact->prefill()(&w, &idRef, &visionRef,
+                                        session->position + first, &kRef, &vRef, &out);
+    visionRow += rows;
+  }
   session->timings.prefill_ms += millisecondsSince(start);
   session->timings.n_prefill_tokens += static_cast<int32_t>(count);
   session->position += static_cast<int32_t>(count);

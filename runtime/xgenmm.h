@@ -105,8 +105,10 @@ typedef struct xgenmm_model_info {
   int32_t n_vocab_base;     /* ids below this come from the text tokenizer;
                                the ones above are the added tokens */
   int32_t n_ctx;            /* positions a session holds (KV-cache capacity) */
-  int32_t n_prefill_max;    /* most tokens one xgenmm_prefill call takes,
-                               counted after image expansion */
+  int32_t n_prefill_max;    /* tokens per call of the compiled prefill
+                               (manifest prefill.max_tokens): xgenmm_prefill
+                               runs a longer prompt (after image expansion)
+                               as several such calls */
   int32_t n_embd;           /* floats per vision token */
   int32_t image_size;       /* S of the [views, 3, S, S] pixel input */
   int32_t max_views;        /* most views per image */
@@ -188,9 +190,12 @@ typedef struct xgenmm_vision_tokens {
  * followed by n_tokens - 1 <image placeholder> ids, is also accepted and
  * kept as it is (the vision tokens replace that block in place).
  *
+ * A prompt longer than n_prefill_max is run in chunks of that many tokens
+ * (the last chunk's logits are the prompt's).
+ *
  * Errors leave the session unchanged: an id out of the vocabulary, a prompt
- * longer than n_prefill_max or than the space left in the context after
- * expansion, a mismatch between <image> ids and images. */
+ * longer than the space left in the context after expansion, a mismatch
+ * between <image> ids and images. */
 xgenmm_status xgenmm_prefill(xgenmm_session *session, const xgenmm_token *ids,
                              int32_t n_ids, const xgenmm_vision_tokens *images,
                              int32_t n_images);

@@ -5,6 +5,7 @@
     python3 models/nano/evaluate.py --check    # recompute the committed eval goldens, compare
     python3 models/nano/evaluate.py --quantize vision,resampler,language   # int8 accuracy
     python3 models/nano/evaluate.py --quantize language --scheme int4 --vnni   # int4 on VNNI CPUs
+    python3 models/nano/evaluate.py --quantize language,head=int8 --scheme int4 --vnni   # + int8 head
 
 The held-back set comes from the data generator with seed EVAL_SEED (training uses
 train.TRAIN_SEED): PER_GROUP samples of each question type / object count. Every answer is
@@ -100,6 +101,12 @@ def eval_set(model, tok, end_id, out_dir: str | None) -> list[dict]:
 
 QUANT_PREFIXES = {"vision": "vlm.vision_encoder.", "resampler": "vlm.vision_tokenizer.",
                   "language": "vlm.lang_model.model."}
+# The LM head's [V, D] weight (xgenmm-compile --weights head=...); not its added tokens' linear.
+HEAD = "vlm.lang_model.lm_head"
+
+
+def _selected(name: str, part: str) -> bool:
+    return name == HEAD if part == "head" else name.startswith(QUANT_PREFIXES[part])
 
 
 def quantize_(model, parts: list[str], group: int, scheme: str = "int8",
@@ -107,15 +114,15 @@ def quantize_(model, parts: list[str], group: int, scheme: str = "int8",
     """Rounds the dense layers of `parts` through symmetric int8 (int4) per group of `group`
     input features, in place, exactly as xgenmm-compile --weights does (frontend/Quantize.cpp:
     scale = max|w| / 127 (/ 7), q = round-half-away(w * (1 / scale)) clamped to +-127 (+-7),
-    w = q * scale, all in float32). `vnni` (int4 on AVX512-VNNI CPUs): the scales rounded to
+    w = q * scale, all in float32). `vnni` (int8 and int4 on AVX512-VNNI CPUs): the scales rounded to
     f16 and each layer's input rounded through int8 per row and group of `group` (scale
-    max|x| / 127, round to nearest even), as the VNNI kernels compute; layers whose output
+    max|x| / 127, round to nearest even), as the VNNI kernels (int8, int4) compute; layers whose output
     features are not a multiple of 16 keep the float kernels there and are not touched.
     Returns the number of weights rounded."""
     levels = 127.0 if scheme == "int8" else 7.0
     n = 0
     for name, mod in model.named_modules():
-        if not isinstance(mod, torch.nn.Linear) or not any(name.startswith(QUANT_PREFIXES[p]) for p in parts):
+        if not isinstance(mod, torch.nn.Linear) or not any(_selected(name, p) for p in parts):
             continue
         w = mod.weight.data.float()
         rows, cols = w.shape
@@ -152,15 +159,15 @@ def main() -> None:
     ap.add_argument("--check", action="store_true", help="recompute eval/eval.json's goldens and compare")
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--per-group", type=int, default=PER_GROUP, help="held-back samples per group")
-    ap.add_argument("--quantize", help="comma list of parts (vision,resampler,language) whose dense layers "
-                    "are rounded through int8 first, as xgenmm-compile --weights does; prints and writes "
-                    "eval_results_int8.json only")
+    ap.add_argument("--quantize", help="comma list of parts (vision,resampler,language,head), each "
+                    "optionally part=scheme, whose dense layers are rounded first, as xgenmm-compile "
+                    "--weights does; prints and writes eval_results_<scheme>[_vnni][_head].json only")
     ap.add_argument("--group-size", type=int, default=32)
     ap.add_argument("--scheme", default="int8", choices=["int8", "int4"],
                     help="with --quantize: int8 or int4 values")
     ap.add_argument("--vnni", action="store_true",
-                    help="with --scheme int4: also f16 scales and int8-rounded layer inputs, as the "
-                         "AVX512-VNNI kernels compute")
+                    help="also f16 scales and int8-rounded layer inputs, as the AVX512-VNNI kernels "
+                         "(int8 and int4 weights) compute")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
@@ -170,11 +177,20 @@ def main() -> None:
     end_id = tok.token_id("<|end|>")
     results_file = "eval_results.json"
     if args.quantize:
-        parts = args.quantize.split(",")
-        n = quantize_(model, parts, args.group_size, args.scheme, args.vnni)
-        print(f"{args.scheme} (groups of {args.group_size}{', VNNI activations' if args.vnni else ''}) "
-              f"weights of {n} dense layers ({args.quantize})")
-        results_file = f"eval_results_{args.scheme}{'_vnni' if args.vnni else ''}.json"
+        # part or part=scheme (default --scheme), as xgenmm-compile --weights
+        by_scheme: dict[str, list[str]] = {}
+        for item in args.quantize.split(","):
+            part, _, scheme = item.partition("=")
+            if part not in QUANT_PREFIXES and part != "head":
+                ap.error(f"--quantize: unknown part {part!r}")
+            by_scheme.setdefault(scheme or args.scheme, []).append(part)
+        for scheme, parts in by_scheme.items():
+            n = quantize_(model, parts, args.group_size, scheme, args.vnni)
+            print(f"{scheme} (groups of {args.group_size}"
+                  f"{', VNNI activations' if args.vnni else ''}) "
+                  f"weights of {n} dense layers ({','.join(parts)})")
+        results_file = f"eval_results_{args.scheme}{'_vnni' if args.vnni else ''}" \
+                       f"{'_head' if any(i.split('=')[0] == 'head' for i in args.quantize.split(',')) else ''}.json"
 
     if args.check:
         with open(os.path.join(HERE, "eval", "eval.json")) as f:

@@ -77,7 +77,7 @@
 
 // -----
 
-// expected-error @+1 {{the vnni layout holds int4 values in groups that are a multiple of 8, got int4 in groups of 4}}
+// expected-error @+1 {{the vnni layout holds values in groups that are a multiple of 8, got int4 in groups of 4}}
 %0 = xgenmm.weight "w" quant <"int4", 4, "values", "vnni"> : tensor<1x8x64xi8>
 
 // -----
@@ -252,8 +252,8 @@ func.func @f(%x: tensor<2x4xf32>, %w: tensor<6x4xi8>) {
 // -----
 
 func.func @f(%x: tensor<?x64xf32>, %q: tensor<1x8x64xi8>, %s: tensor<1x2x16xf16>) {
-  // expected-error @+1 {{VNNI panels hold int4 values in groups that are a multiple of 8, got bits 8 and group size 32}}
-  %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x64xf32>, tensor<1x8x64xi8>, tensor<1x2x16xf16> -> tensor<?x16xf32>
+  // expected-error @+1 {{VNNI panels hold values in groups that are a multiple of 8, got bits 4 and group size 4}}
+  %y = xgenmm.quantized_linear %x, %q, %s group 4 bits 4 : tensor<?x64xf32>, tensor<1x8x64xi8>, tensor<1x2x16xf16> -> tensor<?x16xf32>
   return
 }
 
@@ -324,7 +324,7 @@ func.func @f(%x: tensor<f32>, %q: tensor<64x8xi8>, %s: tensor<2x8xf32>) {
 // -----
 
 func.func @f(%x: tensor<?x64xf32>, %q: tensor<64xi8>, %s: tensor<2x8xf32>) {
-  // expected-error @+1 {{values must be [in, out] (K-major) or int4 VNNI panels [out / P, in / 8, 4 P], got [64]}}
+  // expected-error @+1 {{values must be [in, out] (K-major) or VNNI panels [out / P, in / 8 (int8: in / 4), 4 P], got [64]}}
   %y = xgenmm.quantized_linear %x, %q, %s group 32 : tensor<?x64xf32>, tensor<64xi8>, tensor<2x8xf32> -> tensor<?x8xf32>
   return
 }

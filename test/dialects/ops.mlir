@@ -52,6 +52,19 @@ func.func @quantized_vnni(%x: tensor<?x64xf32>, %acc: vector<16xi32>, %a: vector
 
 // -----
 
+// int8 VNNI panels: 4 K per 32-bit lane, [N / P, K / 4, 4 P].
+// CHECK-LABEL: func.func @quantized_vnni_int8
+func.func @quantized_vnni_int8(%x: tensor<?x64xf32>) -> tensor<?x32xf32> {
+  // CHECK: %[[V:.*]] = xgenmm.weight "w8" quant <"int8", 32, "values", "vnni"> : tensor<1x16x128xi8>
+  %v = xgenmm.weight "w8" quant <"int8", 32, "values", "vnni"> : tensor<1x16x128xi8>
+  %s = xgenmm.weight "w8" quant <"int8", 32, "scales", "vnni"> : tensor<1x2x32xf16>
+  // CHECK: xgenmm.quantized_linear %{{.*}}, %[[V]], %{{.*}} group 32 : tensor<?x64xf32>, tensor<1x16x128xi8>, tensor<1x2x32xf16> -> tensor<?x32xf32>
+  %y = xgenmm.quantized_linear %x, %v, %s group 32 : tensor<?x64xf32>, tensor<1x16x128xi8>, tensor<1x2x32xf16> -> tensor<?x32xf32>
+  return %y : tensor<?x32xf32>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @patch_embed
 func.func @patch_embed(%px: tensor<?x3x30x30xf32>, %w: tensor<12x3x14x14xbf16>,
                        %b: tensor<12xf32>, %pos: tensor<4x12xf32>) -> tensor<?x4x12xf32> {

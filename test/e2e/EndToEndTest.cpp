@@ -44,9 +44,18 @@ struct Case {
 const Case kCases[] = {
     {"tiny_fp32_single", "f32", 1e-4, true},
     {"tiny_bf16_2shards", "f32", 1e-4, true},
-    {"tiny_bf16_2shards", "bf16", 1e-4, true},
+    // bf16 artifacts keep a bf16 KV cache: every cached key and value is
+    // rounded to 8 significant bits when written. The bf16 checkpoint's
+    // weights are stored exactly, so its error is the cache's alone
+    // (measured: see the note in docs/decisions.md); with an f32 cache
+    // (bf16kvf32) the case is exact.
+    {"tiny_bf16_2shards", "bf16", 2e-2, false},
+    {"tiny_bf16_2shards", "bf16kvf32", 1e-4, true},
     {"tiny_gqa_fp32_4shards", "f32", 1e-4, true},
     {"tiny_gqa_fp32_4shards", "bf16", 2e-2, false},
+    // Prefill calls of at most 5 tokens: the prompts (image-token blocks
+    // included) run in chunks, each at the position the last one reached.
+    {"tiny_gqa_fp32_4shards", "chunk5", 1e-4, true},
     // int8 weights of the language model's dense layers (groups of 8: the
     // fixture's widths are 96 and 136), against the unquantized reference:
     // the error of the scheme itself (measured <= 0.91% of the largest
@@ -296,16 +305,15 @@ TEST_P(QuantizedEndToEnd, QuantizedKernelsEqualDequantizedFloat) {
   const std::string dir = std::string(XGENMM_E2E_ARTIFACTS) + "/tiny_gqa_fp32_4shards-";
   const std::string scheme = GetParam();
   // Equal up to the order of the f32 sums, except where the kernels
-  // quantize their activations (int4 on AVX512-VNNI): the twin rounds its
-  // inputs the same way, but an input that differs in its last float bit
-  // (the previous layer's sums in another order) can round to the next
-  // int8 step, and the model carries that on. The kernels themselves are
-  // checked on equal inputs to 1e-4 by test/passes/vnni-int4-kernel-exec.mlir;
-  // measured here: up to 5e-3.
+  // quantize their activations (int8 and int4 on AVX512-VNNI): the twin
+  // rounds its inputs the same way, but an input that differs in its last
+  // float bit (the previous layer's sums in another order) can round to the
+  // next int8 step, and the model carries that on. The kernels themselves
+  // are checked on equal inputs to 1e-4 by
+  // test/passes/vnni-int{4,8}-kernel-exec.mlir; measured here: up to 5e-3.
   double tolerance = 1e-4;
 #ifdef XGENMM_HAVE_VNNI
-  if (scheme == "int4")
-    tolerance = 2e-2;
+  tolerance = 2e-2;
 #endif
   xgenmm_model *q = xgenmm_load((dir + scheme).c_str());
   ASSERT_TRUE(q) << xgenmm_last_error();

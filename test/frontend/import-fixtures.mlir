@@ -12,6 +12,15 @@
 // RUN: xgenmm-opt %t.gqa.mlir | FileCheck %s --check-prefix=COMMON
 // RUN: FileCheck %s --check-prefix=GQA < %t.gqa.mlir
 // RUN: xgenmm-import %fixtures/tiny_gqa_fp32_4shards -o /dev/null 2>&1 | FileCheck %s --check-prefix=SUMMARY
+// RUN: xgenmm-import %fixtures/tiny_fp32_single -q --context 16 --kv-cache bf16 | FileCheck %s --check-prefix=KVBF16
+// RUN: not xgenmm-import %fixtures/tiny_fp32_single -q --kv-cache i8 2>&1 | FileCheck %s --check-prefix=KVBAD
+
+// A bf16 KV cache: the caches' element type in both language entry points.
+// KVBF16-LABEL: func.func @prefill
+// KVBF16-SAME: %{{.*}}: tensor<1x16x44xbf16>, %{{.*}}: tensor<1x16x44xbf16>) -> (tensor<1x144xf32>, tensor<1x16x44xbf16>, tensor<1x16x44xbf16>)
+// KVBF16-LABEL: func.func @decode
+// KVBF16-SAME: %{{.*}}: tensor<1x16x44xbf16>, %{{.*}}: tensor<1x16x44xbf16>) -> (tensor<1x144xf32>, tensor<1x16x44xbf16>, tensor<1x16x44xbf16>)
+// KVBAD: xgenmm-import: error: unknown KV-cache dtype 'i8' (f32 or bf16)
 
 // The MAP head is in every checkpoint but never in the graph.
 // COMMON-NOT: vlm.vision_encoder.head.

@@ -62,6 +62,33 @@ func.func @cached(%q: tensor<?x8xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
 
 // -----
 
+// A bf16 KV cache: the new rows are rounded into it (truncf, nearest even)
+// before they are written; both contractions widen the cached keys and
+// values to f32 in their bodies.
+// CHECK-LABEL: func.func @cached_bf16
+// CHECK-SAME: %[[KC:[^:]*]]: tensor<32x8xbf16>, %[[VC:[^:]*]]: tensor<32x8xbf16>, %[[P:[^:]*]]: index
+// CHECK: %[[KR:.*]] = linalg.generic {{.*}} ins(%{{.*}} : tensor<?x8xf32>) outs(%{{.*}} : tensor<?x8xbf16>)
+// CHECK: arith.truncf %{{.*}} : f32 to bf16
+// CHECK: %[[KC2:.*]] = tensor.insert_slice %[[KR]] into %[[KC]][%[[P]], 0]
+// CHECK: %[[VR:.*]] = linalg.generic {{.*}} outs(%{{.*}} : tensor<?x8xbf16>)
+// CHECK: arith.truncf
+// CHECK: %[[VC2:.*]] = tensor.insert_slice %[[VR]] into %[[VC]][%[[P]], 0]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x?x2x1x4xf32>, tensor<1x?x2x4xbf16>)
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x1x?x?xf32>, tensor<1x?x2x4xbf16>)
+// CHECK: arith.extf %{{.*}} : bf16 to f32
+// CHECK: return %{{.*}}, %[[KC2]], %[[VC2]] : tensor<?x8xf32>, tensor<32x8xbf16>, tensor<32x8xbf16>
+func.func @cached_bf16(%q: tensor<?x8xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
+                       %kc: tensor<32x8xbf16>, %vc: tensor<32x8xbf16>, %p: index)
+    -> (tensor<?x8xf32>, tensor<32x8xbf16>, tensor<32x8xbf16>) {
+  %o, %kc2, %vc2 = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<32x8xbf16>, tensor<32x8xbf16> at %p)
+      heads 2 kv_heads 2 head_dim 4 scale 0.5 causal
+      : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>, tensor<32x8xbf16>, tensor<32x8xbf16>
+  return %o, %kc2, %vc2 : tensor<?x8xf32>, tensor<32x8xbf16>, tensor<32x8xbf16>
+}
+
+// -----
+
 // RoPE: the head dimension viewed as [2, D/2]; a first generic tabulates
 // cos/sin of (position + row) * theta^(-2j/D) per row and frequency (not
 // per head), a second yields both rotated halves of every head from them.

@@ -3,13 +3,14 @@
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights=parts=language -xgenmm-bind-weights=dtype=bf16 | FileCheck %s --check-prefix=BIND
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights=parts=language -xgenmm-bind-weights -xgenmm-lower-to-linalg | FileCheck %s --check-prefix=LOWER
 // RUN: not xgenmm-opt %s -xgenmm-quantize-weights=parts=language,vision 2>&1 | FileCheck %s --check-prefix=GROUP
-// RUN: not xgenmm-opt %s -xgenmm-quantize-weights=parts=head 2>&1 | FileCheck %s --check-prefix=PART
+// RUN: not xgenmm-opt %s -xgenmm-quantize-weights=parts=embed 2>&1 | FileCheck %s --check-prefix=PART
 // RUN: not xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int2" 2>&1 | FileCheck %s --check-prefix=SCHEME
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4" | FileCheck %s --check-prefix=INT4
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4" -xgenmm-bind-weights -xgenmm-lower-to-linalg | FileCheck %s --check-prefix=INT4LOW
 // RUN: not xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4 group-size=3" 2>&1 | FileCheck %s --check-prefix=ODD
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4 vnni=true" | FileCheck %s --check-prefix=VNNI
 // RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int4 vnni=true simulate=true" | FileCheck %s --check-prefix=VNNISIM
+// RUN: xgenmm-opt %s -xgenmm-quantize-weights="parts=language scheme=int8 vnni=true" | FileCheck %s --check-prefix=VNNI8
 
 // The stacked language-model weights: the stack passes their values
 // [K, N] and scales [K/32, N] instead of each float [N, K] weight, and the
@@ -95,7 +96,7 @@
 // LOWER: linalg.generic {{.*}} ins(%[[PARTS]]#0 : tensor<2x1x32xf32>)
 
 // GROUP: error: cannot quantize weight 'vlm.vision_encoder.w' in groups of 32: its in-features (48) are not a multiple of the group size
-// PART: xgenmm-quantize-weights: unknown part 'head' (known: vision, resampler, language)
+// PART: xgenmm-quantize-weights: unknown part 'embed' (known: vision, resampler, language, head)
 // SCHEME: xgenmm-quantize-weights: scheme must be int8 or int4, got 'int2'
 // ODD: xgenmm-quantize-weights: int4 groups hold pairs: group-size must be even, got 3
 
@@ -186,3 +187,12 @@ module {
 // VNNISIM: xgenmm.linear %{{.*}}, %{{.*}} : tensor<?x48xf32>, tensor<8x48xf32> -> tensor<?x8xf32>
 // VNNISIM-LABEL: func.func @decode
 // VNNISIM: xgenmm.linear %{{.*}}, %{{.*}} {xgenmm.activation_group = 32 : i64} : tensor<1x64xf32>
+
+// int8 with vnni=true: panels of 4 K per 32-bit lane, [N / P, K / 4, 4 P]
+// (up: K = 64, 16 blocks of one 32-column panel; down: K = 32, 8 blocks of
+// a 64-column one), the same f16 scales.
+// VNNI8-LABEL: func.func @prefill
+// VNNI8: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.up.weight" layers 2 quant <"int8", 32, "values", "vnni"> : tensor<2x1x16x128xi8>
+// VNNI8: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.up.weight" layers 2 quant <"int8", 32, "scales", "vnni"> : tensor<2x1x2x32xf16>
+// VNNI8: xgenmm.weight "vlm.lang_model.model.layers.{}.mlp.down_proj.weight" layers 2 quant <"int8", 32, "values", "vnni"> : tensor<2x1x8x256xi8>
+// VNNI8: xgenmm.quantized_linear %{{.*}}, %{{.*}}, %{{.*}} group 32 : tensor<?x64xf32>, tensor<1x16x128xi8>, tensor<1x2x32xf16> -> tensor<?x32xf32>

@@ -36,3 +36,19 @@ func.func @decode(%q: tensor<1x12xf32>, %k: tensor<?x6xf32>, %v: tensor<?x6xf32>
       : tensor<1x12xf32>, tensor<?x6xf32>, tensor<?x6xf32> -> tensor<1x12xf32>
   return %o : tensor<1x12xf32>
 }
+
+// Decode over a bf16 KV cache: the contractions widen the keys and values
+// in their bodies (arith.extf) and are still recognised and marked.
+// CHECK-LABEL: func.func @decode_bf16_cache
+// CHECK-NOT: xgenmm.attn_kt
+// CHECK: linalg.generic {indexing_maps = [#[[Q]], #[[KD]], #[[S]]], {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x1x2x2x3xf32>, tensor<1x?x2x3xbf16>) outs(%{{.*}} : tensor<1x2x2x1x?xf32>) attrs = {xgenmm.attn_qk_dot}
+// CHECK: ins(%{{.*}}, %{{.*}} : tensor<1x2x2x1x?xf32>, tensor<1x?x2x3xbf16>) {{.*}} attrs = {xgenmm.attn_pv}
+
+func.func @decode_bf16_cache(%q: tensor<1x12xf32>, %k: tensor<1x6xf32>, %v: tensor<1x6xf32>,
+                             %kc: tensor<16x6xbf16>, %vc: tensor<16x6xbf16>, %p: index)
+    -> (tensor<1x12xf32>, tensor<16x6xbf16>, tensor<16x6xbf16>) {
+  %o, %kc2, %vc2 = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<16x6xbf16>, tensor<16x6xbf16> at %p)
+      heads 4 kv_heads 2 head_dim 3 scale 0.57735 causal
+      : tensor<1x12xf32>, tensor<1x6xf32>, tensor<1x6xf32> -> tensor<1x12xf32>, tensor<16x6xbf16>, tensor<16x6xbf16>
+  return %o, %kc2, %vc2 : tensor<1x12xf32>, tensor<16x6xbf16>, tensor<16x6xbf16>
+}

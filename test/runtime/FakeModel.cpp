@@ -144,6 +144,7 @@ void _mlir_ciface_xgenmm_prefill(MemRef<int8_t, 1> *weights,
                                  MemRef<float, 2> *logits) {
   checkWeights(weights);
   expect(ids && ids->sizes[0] >= 1, "prefill: at least one id");
+  expect(ids->sizes[0] <= kPrefillMaxTokens, "prefill: at most prefill.max_tokens ids");
   const int64_t n = ids->sizes[0];
   checkShape(ids, {n}, "prefill: ids");
   int64_t imageIds = 0;

@@ -379,12 +379,23 @@ TEST_F(SessionTest, PrefillBeyondTheContext) {
               "the context of 40 (kv_cache.capacity) is full");
 }
 
-TEST_F(SessionTest, PrefillBeyondItsLimit) {
+TEST_F(SessionTest, LongPromptsArePrefilledInChunks) {
+  // 33 ids > 32 (prefill.max_tokens): two calls, 32 ids at position 0 and
+  // 1 at position 32 (the fake checks every earlier cache row); the logits
+  // are the whole prompt's.
   Tokens ids = ramp(kPrefillMaxTokens + 1);
-  expectError(
-      xgenmm_prefill(session_, ids.data(), int32_t(ids.size()), nullptr, 0),
-      XGENMM_ERROR_INVALID_ARGUMENT, "more than the 32 one prefill takes");
-  EXPECT_EQ(xgenmm_session_position(session_), 0);
+  ASSERT_EQ(xgenmm_prefill(session_, ids.data(), int32_t(ids.size()), nullptr, 0),
+            XGENMM_OK)
+      << xgenmm_last_error();
+  EXPECT_EQ(xgenmm_session_position(session_), kPrefillMaxTokens + 1);
+  EXPECT_EQ(calls().prefillCalls, 2);
+  EXPECT_EQ(calls().prefillPosition, kPrefillMaxTokens);
+  EXPECT_EQ(calls().prefillIds, Tokens(ids.end() - 1, ids.end()));
+  Tokens out(3);
+  int32_t n = 0;
+  xgenmm_generate_params p = greedy(3);
+  ASSERT_EQ(xgenmm_generate(session_, &p, out.data(), &n), XGENMM_OK);
+  EXPECT_EQ(out, referenceGreedy(textRows(ids), 3));
 }
 
 TEST_F(SessionTest, GenerationRunsOutOfContext) {
@@ -570,15 +581,32 @@ TEST_F(SessionTest, ImageCountMismatch) {
 }
 
 TEST_F(SessionTest, ExpansionCountsTowardsTheLimits) {
-  // 5 views = 10 tokens per image: 3 images and 3 text ids = 33 > 32, the
-  // most one prefill takes (the context, 40, would hold them).
+  // 5 views = 10 tokens per image: 3 text ids and 3 images = 33 > 32, the
+  // most one prefill call takes: two calls, the second with the last image
+  // token alone and its vision row (the text, the first 2 images and 9
+  // tokens of the third went into the first); the context, 40, holds them.
   TestImage a(5, 2, 2, 50, 40);
   std::vector<float> ta = encode(a);
   std::vector<xgenmm_vision_tokens> images(4, {ta.data(), a.tokens()});
-  Tokens ids = {kImage, kImage, kImage, 1, 2, 3};
-  expectError(xgenmm_prefill(session_, ids.data(), 6, images.data(), 3),
-              XGENMM_ERROR_INVALID_ARGUMENT,
-              "the prompt is 33 tokens after image expansion");
+  Tokens ids = {1, 2, 3, kImage, kImage, kImage};
+  ASSERT_EQ(xgenmm_prefill(session_, ids.data(), 6, images.data(), 3), XGENMM_OK)
+      << xgenmm_last_error();
+  EXPECT_EQ(xgenmm_session_position(session_), 33);
+  EXPECT_EQ(calls().prefillCalls, 2);
+  EXPECT_EQ(calls().prefillPosition, 32);
+  EXPECT_EQ(calls().prefillIds, (Tokens{kImage}));
+  const float *last = ta.data() + (a.tokens() - 1) * kVisionWidth;
+  EXPECT_EQ(calls().prefillVision, std::vector<float>(last, last + kVisionWidth));
+  Rows rows = textRows({1, 2, 3});
+  for (int image = 0; image < 3; ++image)
+    for (int t = 0; t < a.tokens(); ++t)
+      rows.push_back(rowValue(kImage, ta[t * kVisionWidth]));
+  xgenmm_token next = 0;
+  int32_t n = 0;
+  xgenmm_generate_params p = greedy(1);
+  ASSERT_EQ(xgenmm_generate(session_, &p, &next, &n), XGENMM_OK);
+  EXPECT_EQ(next, referenceGreedy(rows, 1)[0]);
+  xgenmm_session_reset(session_);
   // 4 images and 1 text id = 41 > 40: the context is reported first.
   ids = {kImage, kImage, kImage, kImage, 1};
   expectError(xgenmm_prefill(session_, ids.data(), 5, images.data(), 4),

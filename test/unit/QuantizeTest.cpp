@@ -115,6 +115,28 @@ TEST(Quantize, Int4PackingIsKMajorPairsAndRoundTrips) {
   EXPECT_EQ(bigBack, big);
 }
 
+TEST(Quantize, Int8VnniPanelsHoldFourConsecutiveKPerLaneAndRoundTrip) {
+  // values [N = 32][K = 8], panels of 16 columns, offset binary (+128).
+  const int64_t n = 32, k = 8, panel = 16;
+  std::vector<int8_t> v(n * k);
+  for (int64_t r = 0; r < n; ++r)
+    for (int64_t c = 0; c < k; ++c)
+      v[r * k + c] = (int8_t)(((r * 37 + c * 11) % 255) - 127);
+  std::vector<uint8_t> packed(n * k);
+  xgenmm::packInt8Vnni(v.data(), n, k, panel, packed.data());
+  auto at = [&](int64_t r, int64_t c) { return (uint8_t)(v[r * k + c] + 128); };
+  // Panel 0, block 0 (k 0..3), column 0: bytes 0..3.
+  for (int b = 0; b < 4; ++b)
+    EXPECT_EQ(packed[b], at(0, b)) << b;
+  // Column 5 of panel 0, block 1 (k 4..7): 64 bytes per block.
+  EXPECT_EQ(packed[64 + 4 * 5 + 2], at(5, 6));
+  // Panel 1 (columns 16..31) starts after K / 4 = 2 blocks of 64 bytes.
+  EXPECT_EQ(packed[2 * 64 + 4 * 3 + 1], at(19, 1));
+  std::vector<int8_t> back(n * k);
+  xgenmm::unpackInt8Vnni(packed.data(), n, k, panel, back.data());
+  EXPECT_EQ(back, v);
+}
+
 TEST(Quantize, Int4VnniPanelsHoldFourConsecutiveKPerLaneAndRoundTrip) {
   // values [N = 32][K = 16], panels of 16 columns: value(n, k) = a pattern
   // in [-7, 7] that differs in n and k.
