@@ -64,6 +64,9 @@ def Xgenmm_QuantValues : RankedTensorOf<[I8]>;
 def Xgenmm_QuantScales : RankedTensorOf<[F32, F16]>;
 def Xgenmm_TokenIds : RankedTensorOf<[I32, I64]>;
 def Xgenmm_Mask : RankedTensorOf<[I1]>;
+// A KV cache: f32, bf16, or int8 rows with their scales inline
+// (`xgenmm.attention`'s `cache(...)`).
+def Xgenmm_KvCache : RankedTensorOf<[F32, BF16, I8]>;
 
 //===----------------------------------------------------------------------===//
 // Attributes

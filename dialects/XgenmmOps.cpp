@@ -556,11 +556,17 @@ LogicalResult AttentionOp::verify() {
     if (caches[0].getType() != caches[1].getType())
       return emitOpError("key and value caches must have the same type");
     ArrayRef<int64_t> cs = shapeOf(caches[0]);
-    if (cs.size() != qs.size() || cs.back() != kvWidth ||
+    // An int8 cache row holds each kv head's values and its f32 scale.
+    int64_t rowWidth = kvWidth;
+    if (cast<ShapedType>(caches[0].getType()).getElementType().isInteger(8))
+      rowWidth = getKvHeads() * (getHeadDim() + 4);
+    if (cs.size() != qs.size() || cs.back() != rowWidth ||
         !leadingCompatible(cs, qs, batch))
       return emitOpError("cache type ")
              << caches[0].getType() << " must be [batch..., capacity, "
-             << kvWidth << "] matching the query batch dimensions";
+             << rowWidth << "] matching the query batch dimensions"
+             << (rowWidth != kvWidth ? " (int8: kv_heads x (head_dim + 4 scale bytes))"
+                                     : "");
     if (!compatible(ks[batch], qs[batch]))
       return emitOpError("with a KV cache, key rows (")
              << ks[batch] << ") must equal query rows (" << qs[batch] << ")";

@@ -372,7 +372,11 @@ def Xgenmm_AttentionOp : Xgenmm_Op<"attention",
       updated caches after the output (`Sk == S`). The caches may be
       narrower than the rows (a bf16 KV cache): the new rows are rounded to
       the caches' element type (nearest even) as they are written, and every
-      cached row is widened back to f32 where it is read.
+      cached row is widened back to f32 where it is read. An `i8` cache
+      (int8 KV cache) has rows `[kv_heads, head_dim + 4]`: per kv head the
+      `head_dim` values `round(x / s)` in [-127, 127] with
+      `s = max |x| / 127` over that head's values of that row, then the 4
+      bytes of `s` (f32, little-endian); a row is read as `value * s`.
 
     ```mlir
     // SigLIP self-attention.
@@ -390,7 +394,7 @@ def Xgenmm_AttentionOp : Xgenmm_Op<"attention",
   let arguments = (ins Xgenmm_Activation:$query, Xgenmm_Activation:$key,
                        Xgenmm_Activation:$value,
                        Optional<Xgenmm_Mask>:$key_mask,
-                       Variadic<Xgenmm_Activation>:$caches,
+                       Variadic<Xgenmm_KvCache>:$caches,
                        Optional<Index>:$position,
                        ConfinedAttr<I64Attr, [IntPositive]>:$heads,
                        ConfinedAttr<I64Attr, [IntPositive]>:$kv_heads,
@@ -399,7 +403,7 @@ def Xgenmm_AttentionOp : Xgenmm_Op<"attention",
                        UnitAttr:$causal,
                        OptionalAttr<ConfinedAttr<I64Attr, [IntPositive]>>:$window);
   let results = (outs Xgenmm_Activation:$output,
-                      Variadic<Xgenmm_Activation>:$updated_caches);
+                      Variadic<Xgenmm_KvCache>:$updated_caches);
   let assemblyFormat = [{
     $query `,` $key `,` $value
     (`mask` `(` $key_mask^ `:` type($key_mask) `)`)?

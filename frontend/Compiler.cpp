@@ -378,6 +378,12 @@ JsonValue fileEntry(const std::string &file, std::string &error) {
 /// holds at most (informational): weights.bin (mapped), the arena (every
 /// intermediate buffer of one call; allocated with the model), the two KV
 /// caches at capacity (per session; pages committed as the context fills).
+/// Bytes per element of a KV cache of `dtype` ("int8" rows carry their
+/// scales inline: the width counts them).
+static int64_t kvElementBytes(const std::string &dtype) {
+  return dtype == "int8" ? 1 : dtype == "bf16" ? 2 : 4;
+}
+
 static JsonValue memoryManifest(int64_t weights, int64_t arena, int64_t kvPerToken,
                                 int64_t capacity) {
   return JsonValue::object({{"weights_bytes", JsonValue::integer(weights)},
@@ -627,8 +633,10 @@ bool compileArtifact(const std::string &input, const std::string &output,
     kvWidth = cache.getDimSize(2);
     if (cache.getElementType().isBF16())
       kvDtype = "bf16";
+    else if (cache.getElementType().isInteger(8))
+      kvDtype = "int8";
     else if (!cache.getElementType().isF32()) {
-      error = input + ": the KV cache's element type must be f32 or bf16";
+      error = input + ": the KV cache's element type must be f32, bf16 or i8";
       return false;
     }
   }
@@ -696,7 +704,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
       return a ? a.getInt() : int64_t{0};
     };
     int64_t weightBytes = attr("xgenmm.weight_bytes"), arena = attr("xgenmm.arena_bytes");
-    int64_t perToken = 2 * kvLayers * kvWidth * (kvDtype == "bf16" ? 2 : 4);
+    int64_t perToken = 2 * kvLayers * kvWidth * kvElementBytes(kvDtype);
     int64_t total = weightBytes + arena + perToken * kvCapacity;
     if (total > options.memoryBudget) {
       int64_t room = options.memoryBudget - weightBytes - arena;
@@ -940,7 +948,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
         {"arena_bytes", JsonValue::integer(arenaBytes)},
         {"memory", memoryManifest(
                        (*module)->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes").getInt(),
-                       arenaBytes, 2 * kvLayers * kvWidth * (kvDtype == "bf16" ? 2 : 4),
+                       arenaBytes, 2 * kvLayers * kvWidth * kvElementBytes(kvDtype),
                        kvCapacity)},
         {"prefill", JsonValue::object({{"symbol", JsonValue::string(abi::kPrefillSymbol)},
                                        {"max_tokens", JsonValue::integer(prefillChunk)}})},

@@ -446,8 +446,10 @@ private:
     int64_t d = t.hiddenSize, layers = t.numLayers;
     int64_t seq = prefill ? kDyn : 1;
     auto idsType = RankedTensorType::get({seq}, b.getI32Type());
-    auto cacheType = RankedTensorType::get({layers, context, t.numKvHeads * t.headDim},
-                                           cacheElement);
+    // An int8 cache row: per kv head the values and the 4 bytes of their
+    // f32 scale (xgenmm.attention).
+    int64_t cacheWidth = t.numKvHeads * (t.headDim + (cacheElement.isInteger(8) ? 4 : 0));
+    auto cacheType = RankedTensorType::get({layers, context, cacheWidth}, cacheElement);
     auto logitsType = act({1, c.outputVocab()});
     SmallVector<Type> inputs = {idsType};
     if (prefill)
@@ -581,8 +583,10 @@ std::unique_ptr<ImportedModel> importCheckpoint(MLIRContext &context,
     cacheElement = Float32Type::get(&context);
   else if (options.kvCacheDtype == "bf16")
     cacheElement = BFloat16Type::get(&context);
+  else if (options.kvCacheDtype == "int8")
+    cacheElement = IntegerType::get(&context, 8);
   else {
-    error = "unknown KV-cache dtype '" + options.kvCacheDtype + "' (f32 or bf16)";
+    error = "unknown KV-cache dtype '" + options.kvCacheDtype + "' (f32, bf16 or int8)";
     return nullptr;
   }
   int64_t ctx = options.contextLength ? options.contextLength

@@ -55,7 +55,8 @@ static cl::opt<int64_t> contextLength(cl::cat(category),
     cl::init(0));
 static cl::opt<std::string> kvCache(cl::cat(category), 
     "kv-cache",
-    cl::desc("KV-cache element type (checkpoint input): f32 or bf16. Default: bf16, "
+    cl::desc("KV-cache element type (checkpoint input): f32, bf16 or int8 (a scale per "
+             "kv head and token). Default: bf16, "
              "except f32 for an artifact of f32 weights without --weights (the exact "
              "one) and for GPU targets"),
     cl::value_desc("dtype"));
@@ -152,9 +153,9 @@ int main(int argc, char **argv) {
     options.memoryBudget = static_cast<int64_t>(value * scale);
   }
   if (kvCache.getNumOccurrences()) {
-    if (kvCache != "f32" && kvCache != "bf16") {
+    if (kvCache != "f32" && kvCache != "bf16" && kvCache != "int8") {
       llvm::errs() << "xgenmm-compile: error: --kv-cache " << kvCache
-                   << ": expected f32 or bf16\n";
+                   << ": expected f32, bf16 or int8\n";
       return 1;
     }
     if (!gpuTarget.empty() && kvCache != "f32") {

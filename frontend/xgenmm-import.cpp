@@ -31,7 +31,8 @@ static cl::opt<int64_t> contextLength(cl::cat(category),
                         "(default: text_config.max_position_embeddings)"),
     cl::init(0));
 static cl::opt<std::string> kvCache(cl::cat(category), "kv-cache",
-                                    cl::desc("KV-cache element type: f32 or bf16"),
+                                    cl::desc("KV-cache element type: f32, bf16 or int8 (per kv head "
+                                             "and token scales)"),
                                     cl::init("f32"));
 static cl::opt<bool> printConfig(cl::cat(category), "print-config",
                                  cl::desc("Print the resolved configuration as JSON"));

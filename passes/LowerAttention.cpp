@@ -105,6 +105,135 @@ Value insertRows(OpBuilder &b, Location loc, Value rows, Value cache, Value posi
                                        sizesOf(b, loc, rows), strides);
 }
 
+/// [NB, R, W'] -> the rank of `like` ([B..., R, W]) with last dimension W'.
+Value fromBatched3Width(OpBuilder &b, Location loc, Value v, Value like) {
+  RankedTensorType t = tensorType(like), vt = tensorType(v);
+  SmallVector<int64_t> shape(t.getShape());
+  shape.back() = vt.getDimSize(2);
+  auto type = RankedTensorType::get(shape, vt.getElementType());
+  if (t.getRank() == 3)
+    return v;
+  if (t.getRank() == 2)
+    return tensor::CollapseShapeOp::create(
+        b, loc, type, v, SmallVector<ReassociationIndices>{{0, 1}, {2}});
+  ReassociationIndices lead;
+  for (int64_t i = 0; i + 2 < t.getRank(); ++i)
+    lead.push_back(i);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, like);
+  sizes.back() = b.getIndexAttr(vt.getDimSize(2));
+  return tensor::ExpandShapeOp::create(
+      b, loc, type, v,
+      SmallVector<ReassociationIndices>{lead, {t.getRank() - 2}, {t.getRank() - 1}},
+      sizes);
+}
+
+/// Dimension 3 range [offset, offset + size) of a rank-4 tensor.
+Value lastSlice(OpBuilder &b, Location loc, Value v, int64_t offset, int64_t size) {
+  RankedTensorType t = tensorType(v);
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+  offsets[3] = b.getIndexAttr(offset);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, v);
+  sizes[3] = b.getIndexAttr(size);
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  auto type = RankedTensorType::get({t.getDimSize(0), t.getDimSize(1), t.getDimSize(2), size},
+                                    t.getElementType());
+  return tensor::ExtractSliceOp::create(b, loc, type, v, offsets, sizes, strides);
+}
+
+/// The int8 KV cache's scale of a head's row: max |x| / 127 (a tiny floor
+/// keeps an all-zero row finite: its values are 0 whatever the scale).
+Value int8RowScale(OpBuilder &b, Location loc, Value amax) {
+  Value floor = f32Const(b, loc, 1e-30);
+  return arith::DivFOp::create(b, loc, arith::MaximumFOp::create(b, loc, amax, floor),
+                               f32Const(b, loc, 127.0));
+}
+
+/// Rows [B..., S, kvHeads * d] (float) as int8 KV-cache rows [B..., S,
+/// kvHeads * (d + 4)]: per head its d values round(x / s) in [-127, 127],
+/// then the 4 bytes of s = max |x| / 127 (f32, little-endian).
+Value quantizeRows(OpBuilder &b, Location loc, Value rows, int64_t kvHeads, int64_t d) {
+  Value r4 = splitLast(b, loc, toBatched3(b, loc, rows), {kvHeads, d});
+  OpFoldResult nb = tensor::getMixedSize(b, loc, r4, 0);
+  OpFoldResult s = tensor::getMixedSize(b, loc, r4, 1);
+  MLIRContext *ctx = b.getContext();
+  AffineMap id4 = b.getMultiDimIdentityMap(4);
+  AffineMap head = AffineMap::get(4, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1),
+                                         b.getAffineDimExpr(2)}, ctx);
+  // amax[nb, s, h] = max over d of |x|
+  Value zero = filledTensor(b, loc, {nb, s, b.getIndexAttr(kvHeads)}, 0.0);
+  Value amax = linalg::GenericOp::create(
+                   b, loc, zero.getType(), ValueRange{r4}, ValueRange{zero},
+                   SmallVector<AffineMap>{id4, head}, iterators(4, 1),
+                   [](OpBuilder &nb2, Location l, ValueRange a) {
+                     Value x = math::AbsFOp::create(nb2, l, toF32(nb2, l, a[0]));
+                     linalg::YieldOp::create(
+                         nb2, l, ValueRange{arith::MaximumFOp::create(nb2, l, x, a[1])});
+                   })
+                   .getResult(0);
+  Type i8 = b.getI8Type();
+  Value values = elementwise(
+      b, loc, ValueRange{r4, amax}, {id4, head},
+      emptyTensor(b, loc, {nb, s, b.getIndexAttr(kvHeads), b.getIndexAttr(d)}, i8),
+      [&](OpBuilder &nb2, Location l, ValueRange a) {
+        Value q = arith::DivFOp::create(nb2, l, toF32(nb2, l, a[0]), int8RowScale(nb2, l, a[1]));
+        q = math::RoundEvenOp::create(nb2, l, q);
+        q = arith::MinimumFOp::create(nb2, l, q, f32Const(nb2, l, 127.0));
+        q = arith::MaximumFOp::create(nb2, l, q, f32Const(nb2, l, -127.0));
+        return arith::FPToSIOp::create(nb2, l, nb2.getI8Type(), q).getResult();
+      });
+  Value bytes = elementwise(
+      b, loc, ValueRange{amax}, {head},
+      emptyTensor(b, loc, {nb, s, b.getIndexAttr(kvHeads), b.getIndexAttr(4)}, i8),
+      [&](OpBuilder &nb2, Location l, ValueRange a) {
+        Value bits = arith::BitcastOp::create(nb2, l, nb2.getI32Type(),
+                                              int8RowScale(nb2, l, a[0]));
+        Value j = arith::IndexCastUIOp::create(nb2, l, nb2.getI32Type(),
+                                               linalg::IndexOp::create(nb2, l, 3));
+        Value shift = arith::MulIOp::create(nb2, l, j,
+                                            arith::ConstantIntOp::create(nb2, l, 8, 32));
+        Value shifted = arith::ShRUIOp::create(nb2, l, bits, shift);
+        return arith::TruncIOp::create(nb2, l, nb2.getI8Type(), shifted).getResult();
+      });
+  Value packed = emptyTensor(b, loc, {nb, s, b.getIndexAttr(kvHeads), b.getIndexAttr(d + 4)}, i8);
+  SmallVector<OpFoldResult> strides(4, b.getIndexAttr(1));
+  SmallVector<OpFoldResult> offsets(4, b.getIndexAttr(0));
+  packed = tensor::InsertSliceOp::create(b, loc, values, packed, offsets,
+                                         sizesOf(b, loc, values), strides);
+  offsets[3] = b.getIndexAttr(d);
+  packed = tensor::InsertSliceOp::create(b, loc, bytes, packed, offsets,
+                                         sizesOf(b, loc, bytes), strides);
+  Value rows3 = tensor::CollapseShapeOp::create(
+      b, loc, packed, SmallVector<ReassociationIndices>{{0}, {1}, {2, 3}});
+  return fromBatched3Width(b, loc, rows3, rows);
+}
+
+/// The scales of int8 KV-cache rows [NB, T, kvHeads, d + 4] as the i32 bit
+/// patterns [NB, T, kvHeads] of their f32 values (bitcast where used).
+Value int8ScaleBits(OpBuilder &b, Location loc, Value rows4, int64_t d) {
+  Value bytes = lastSlice(b, loc, rows4, d, 4);
+  SmallVector<OpFoldResult> sizes = sizesOf(b, loc, bytes);
+  sizes.pop_back();
+  Value empty = emptyTensor(b, loc, sizes, b.getI32Type());
+  Value zero = linalg::FillOp::create(b, loc, arith::ConstantIntOp::create(b, loc, 0, 32).getResult(),
+                                      empty)
+                   .getResult(0);
+  AffineMap head = AffineMap::get(4, 0, {b.getAffineDimExpr(0), b.getAffineDimExpr(1),
+                                         b.getAffineDimExpr(2)}, b.getContext());
+  return linalg::GenericOp::create(
+             b, loc, zero.getType(), ValueRange{bytes}, ValueRange{zero},
+             SmallVector<AffineMap>{b.getMultiDimIdentityMap(4), head}, iterators(4, 1),
+             [](OpBuilder &nb2, Location l, ValueRange a) {
+               Value byte = arith::ExtUIOp::create(nb2, l, nb2.getI32Type(), a[0]);
+               Value j = arith::IndexCastUIOp::create(nb2, l, nb2.getI32Type(),
+                                                      linalg::IndexOp::create(nb2, l, 3));
+               Value shift = arith::MulIOp::create(
+                   nb2, l, j, arith::ConstantIntOp::create(nb2, l, 8, 32));
+               Value part = arith::ShLIOp::create(nb2, l, byte, shift);
+               linalg::YieldOp::create(nb2, l, ValueRange{arith::OrIOp::create(nb2, l, a[1], part)});
+             })
+      .getResult(0);
+}
+
 struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
   using OpRewritePattern::OpRewritePattern;
   LogicalResult matchAndRewrite(AttentionOp op,
@@ -120,21 +249,44 @@ struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
     // KV cache: append the new rows, attend over [0, position + S).
     Value qOffset = arith::ConstantIndexOp::create(b, loc, 0);
     SmallVector<Value> updated;
+    bool int8Cache = !op.getCaches().empty() &&
+                     tensorType(op.getCaches()[0]).getElementType().isInteger(8);
+    if (int8Cache && tensorType(q).getRank() > 3)
+      return rewriter.notifyMatchFailure(op, "int8 KV caches are lowered for rank <= 3");
     if (!op.getCaches().empty()) {
       Value pos = op.getPosition();
+      if (int8Cache) {
+        k = quantizeRows(b, loc, k, kvHeads, d);
+        v = quantizeRows(b, loc, v, kvHeads, d);
+      }
       Value kc = insertRows(b, loc, k, op.getCaches()[0], pos);
       Value vc = insertRows(b, loc, v, op.getCaches()[1], pos);
       updated = {kc, vc};
       Value n = arith::AddIOp::create(
-          b, loc, pos, tensor::DimOp::create(b, loc, k, rank - 2));
+          b, loc, pos, tensor::DimOp::create(b, loc, op.getKey(), rank - 2));
       k = rowSlice(b, loc, kc, b.getIndexAttr(0), n);
       v = rowSlice(b, loc, vc, b.getIndexAttr(0), n);
       qOffset = pos;
     }
 
     Value q5 = splitLast(b, loc, toBatched3(b, loc, q), {kvHeads, group, d});
-    Value k4 = splitLast(b, loc, toBatched3(b, loc, k), {kvHeads, d});
-    Value v4 = splitLast(b, loc, toBatched3(b, loc, v), {kvHeads, d});
+    // An int8 cache's rows: the values [.., kvHeads, d] are contracted as
+    // integers widened to f32; each (key, head)'s scale multiplies the
+    // score (q . k_int) s_k, and each (value, head)'s the probability
+    // p s_v, which is the same sum as over the dequantized rows.
+    Value kScaleBits, vScaleBits;
+    Value k4, v4;
+    if (int8Cache) {
+      Value kRows = splitLast(b, loc, toBatched3(b, loc, k), {kvHeads, d + 4});
+      Value vRows = splitLast(b, loc, toBatched3(b, loc, v), {kvHeads, d + 4});
+      k4 = lastSlice(b, loc, kRows, 0, d);
+      v4 = lastSlice(b, loc, vRows, 0, d);
+      kScaleBits = int8ScaleBits(b, loc, kRows, d);
+      vScaleBits = int8ScaleBits(b, loc, vRows, d);
+    } else {
+      k4 = splitLast(b, loc, toBatched3(b, loc, k), {kvHeads, d});
+      v4 = splitLast(b, loc, toBatched3(b, loc, v), {kvHeads, d});
+    }
     OpFoldResult nb = tensor::getMixedSize(b, loc, q5, 0);
     OpFoldResult sq = tensor::getMixedSize(b, loc, q5, 1);
     OpFoldResult sk = tensor::getMixedSize(b, loc, k4, 1);
@@ -194,10 +346,21 @@ struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
       maskInputs.push_back(keyMask);
       maskMaps.push_back(AffineMap::get(5, 0, {eb, et}, ctx));
     }
+    // scale bits [nb, t, hk] of the keys (int8 cache)
+    AffineMap perKeyHead = AffineMap::get(5, 0, {eb, et, ehk}, ctx);
+    if (kScaleBits) {
+      maskInputs.push_back(kScaleBits);
+      maskMaps.push_back(perKeyHead);
+    }
     Value masked = elementwise(
         b, loc, maskInputs, maskMaps, emptyTensor(b, loc, scoreSizes, b.getF32Type()),
         [&](OpBuilder &nb2, Location l, ValueRange a) {
-          Value sc = arith::MulFOp::create(nb2, l, a[0], f32Const(nb2, l, scale));
+          Value sc = a[0];
+          if (kScaleBits)
+            sc = arith::MulFOp::create(
+                nb2, l, sc,
+                arith::BitcastOp::create(nb2, l, nb2.getF32Type(), a[keyMask ? 2 : 1]));
+          sc = arith::MulFOp::create(nb2, l, sc, f32Const(nb2, l, scale));
           Value ninf = f32Const(nb2, l, -std::numeric_limits<float>::infinity());
           Value keep = arith::ConstantIntOp::create(nb2, l, 1, 1);
           Value s = linalg::IndexOp::create(nb2, l, 3);
@@ -249,11 +412,20 @@ struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
                               [](OpBuilder &nb2, Location l, Value x, Value acc) -> Value {
                                 return arith::AddFOp::create(nb2, l, x, acc);
                               });
+    SmallVector<Value> probInputs = {exps, rowSum};
+    SmallVector<AffineMap> probMaps = {full, rows};
+    if (vScaleBits) {
+      probInputs.push_back(vScaleBits);
+      probMaps.push_back(perKeyHead);
+    }
     Value probs = elementwise(
-        b, loc, ValueRange{exps, rowSum}, {full, rows},
-        emptyTensor(b, loc, scoreSizes, b.getF32Type()),
-        [](OpBuilder &nb2, Location l, ValueRange a) {
-          return arith::DivFOp::create(nb2, l, a[0], a[1]).getResult();
+        b, loc, probInputs, probMaps, emptyTensor(b, loc, scoreSizes, b.getF32Type()),
+        [&](OpBuilder &nb2, Location l, ValueRange a) {
+          Value p = arith::DivFOp::create(nb2, l, a[0], a[1]);
+          if (vScaleBits)
+            p = arith::MulFOp::create(nb2, l, p,
+                                      arith::BitcastOp::create(nb2, l, nb2.getF32Type(), a[2]));
+          return p;
         });
 
     // out[nb, s, hk, g, d] = sum_t probs[nb, hk, g, s, t] * v[nb, t, hk, d]

@@ -39,6 +39,8 @@ Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 Value toF32(OpBuilder &b, Location loc, Value scalar) {
   if (scalar.getType().isF32())
     return scalar;
+  if (scalar.getType().isInteger())
+    return arith::SIToFPOp::create(b, loc, b.getF32Type(), scalar);
   return arith::ExtFOp::create(b, loc, b.getF32Type(), scalar);
 }
 

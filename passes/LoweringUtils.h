@@ -40,7 +40,8 @@ Value emptyTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
 Value filledTensor(OpBuilder &b, Location loc, ArrayRef<OpFoldResult> sizes,
                    double value);
 
-/// Extends a bf16/f16 scalar to f32 (f32 passes through).
+/// Extends a bf16/f16 scalar to f32 (f32 passes through); a signed integer
+/// (an int8 KV cache's values) converts exactly.
 Value toF32(OpBuilder &b, Location loc, Value scalar);
 
 /// f32 scalar constant.

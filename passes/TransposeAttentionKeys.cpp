@@ -35,17 +35,20 @@ using namespace mlir::xgenmm;
 
 namespace {
 
-/// `v`, or the block argument `v` widens to f32 (a bf16 KV cache).
+/// `v`, or the block argument `v` widens to f32 (a bf16 KV cache's
+/// values, or an int8 one's converted exactly).
 bool isArgOrWidened(Value v, Value arg) {
   if (v == arg)
     return true;
-  auto ext = v.getDefiningOp<arith::ExtFOp>();
-  return ext && ext.getIn() == arg;
+  if (auto ext = v.getDefiningOp<arith::ExtFOp>())
+    return ext.getIn() == arg;
+  auto conv = v.getDefiningOp<arith::SIToFPOp>();
+  return conv && conv.getIn() == arg;
 }
 
 /// A 6-D multiply-accumulate generic into f32 with the given maps and the
-/// last loop the only reduction; its inputs f32, or bf16 widened in the body
-/// (keys and values read from a bf16 KV cache).
+/// last loop the only reduction; its inputs f32, or bf16 or i8 widened in
+/// the body (keys and values read from a bf16 or int8 KV cache).
 bool isContraction6(linalg::GenericOp g, ArrayRef<AffineMap> maps) {
   if (g.getNumDpsInputs() != 2 || g.getNumDpsInits() != 1 ||
       g.getNumLoops() != 6 || g.getNumReductionLoops() != 1 ||
@@ -67,7 +70,8 @@ bool isContraction6(linalg::GenericOp g, ArrayRef<AffineMap> maps) {
   return body.getOperations().size() == 3 + widened &&
          elementOf(g.getDpsInits()[0]).isF32() &&
          llvm::all_of(g.getDpsInputs(), [&](Value in) {
-           return elementOf(in).isF32() || elementOf(in).isBF16();
+           return elementOf(in).isF32() || elementOf(in).isBF16() ||
+                  elementOf(in).isInteger(8);
          });
 }
 

@@ -272,8 +272,8 @@ xgenmm_status xgenmm::runtime::parseManifest(std::string_view text,
   XGENMM_TRY(r.integer({"kv_cache", "layers"}, 1, kInt32Max, m.kvLayers));
   XGENMM_TRY(r.integer({"kv_cache", "capacity"}, 1, kInt32Max, m.kvCapacity));
   XGENMM_TRY(r.integer({"kv_cache", "width"}, 1, kInt32Max, m.kvWidth));
-  XGENMM_TRY(r.oneOf({"kv_cache", "dtype"}, {"f32", "bf16"}, m.kvDtype));
-  m.kvElementBytes = m.kvDtype == "bf16" ? 2 : 4;
+  XGENMM_TRY(r.oneOf({"kv_cache", "dtype"}, {"f32", "bf16", "int8"}, m.kvDtype));
+  m.kvElementBytes = m.kvDtype == "int8" ? 1 : m.kvDtype == "bf16" ? 2 : 4;
   if (!productFits({m.kvLayers, m.kvCapacity, m.kvWidth, m.kvElementBytes}, kInt64Max))
     return r.error("kv_cache", "layers x capacity x width x element bytes overflows "
                                "64 bits");

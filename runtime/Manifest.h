@@ -45,7 +45,8 @@ struct Manifest {
   std::string decodeSymbol;
 
   int64_t kvLayers = 0, kvCapacity = 0, kvWidth = 0;
-  /// "kv_cache.dtype": "f32" or "bf16", and its size in bytes.
+  /// "kv_cache.dtype": "f32", "bf16" or "int8" (rows with their scales
+  /// inline, counted in "width"), and its size in bytes.
   std::string kvDtype = "f32";
   int64_t kvElementBytes = 4;
   /// Bytes of one of the two caches (layers x capacity x width elements).

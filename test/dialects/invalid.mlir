@@ -681,6 +681,14 @@ func.func @f(%q: tensor<5x8xf32>, %c: tensor<16x4xf32>, %p: index) {
 
 // -----
 
+func.func @f(%q: tensor<5x8xf32>, %c: tensor<16x8xi8>, %p: index) {
+  // expected-error @+1 {{cache type 'tensor<16x8xi8>' must be [batch..., capacity, 16] matching the query batch dimensions (int8: kv_heads x (head_dim + 4 scale bytes))}}
+  %o:3 = xgenmm.attention %q, %q, %q cache(%c, %c : tensor<16x8xi8>, tensor<16x8xi8> at %p) heads 2 kv_heads 2 head_dim 4 scale 0.5 causal : tensor<5x8xf32>, tensor<5x8xf32>, tensor<5x8xf32> -> tensor<5x8xf32>, tensor<16x8xi8>, tensor<16x8xi8>
+  return
+}
+
+// -----
+
 func.func @f(%q: tensor<5x8xf32>, %k: tensor<4x8xf32>, %c: tensor<16x8xf32>, %p: index) {
   // expected-error @+1 {{with a KV cache, key rows (4) must equal query rows (5)}}
   %o:3 = xgenmm.attention %q, %k, %k cache(%c, %c : tensor<16x8xf32>, tensor<16x8xf32> at %p) heads 2 kv_heads 2 head_dim 4 scale 0.5 causal : tensor<5x8xf32>, tensor<4x8xf32>, tensor<4x8xf32> -> tensor<5x8xf32>, tensor<16x8xf32>, tensor<16x8xf32>

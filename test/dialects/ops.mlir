@@ -167,6 +167,20 @@ func.func @attention_cache(%q: tensor<?x8xf32>, %k: tensor<?x8xf32>, %v: tensor<
 
 // -----
 
+// An int8 KV cache: rows of kv_heads x (head_dim + 4 scale bytes).
+// CHECK-LABEL: func.func @attention_cache_int8
+func.func @attention_cache_int8(%q: tensor<?x8xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
+                                %kc: tensor<32x16xi8>, %vc: tensor<32x16xi8>, %p: index)
+    -> (tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>) {
+  // CHECK: xgenmm.attention %{{.*}}, %{{.*}}, %{{.*}} cache(%{{.*}}, %{{.*}} : tensor<32x16xi8>, tensor<32x16xi8> at %{{.*}}) heads 2 kv_heads 2 head_dim 4 scale 5.000000e-01 causal : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>
+  %o, %kc2, %vc2 = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<32x16xi8>, tensor<32x16xi8> at %p)
+      heads 2 kv_heads 2 head_dim 4 scale 0.5 causal
+      : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>
+  return %o, %kc2, %vc2 : tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>
+}
+
+// -----
+
 // CHECK-LABEL: func.func @lm_ends
 func.func @lm_ends(%ids: tensor<?xi32>, %vis: tensor<?x8xf32>, %t: tensor<20x8xbf16>,
                    %x: tensor<20x8xbf16>, %w: tensor<20x8xf32>, %b: tensor<20xf32>,

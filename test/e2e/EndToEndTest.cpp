@@ -16,6 +16,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
 #include <memory>
@@ -56,6 +57,10 @@ const Case kCases[] = {
     // Prefill calls of at most 5 tokens: the prompts (image-token blocks
     // included) run in chunks, each at the position the last one reached.
     {"tiny_gqa_fp32_4shards", "chunk5", 1e-4, true},
+    // An int8 KV cache over the checkpoint's own weights: every cached key
+    // and value rounded to 1/127 of its head's largest |x| in that row.
+    {"tiny_gqa_fp32_4shards", "int8kv", 2e-2, false},
+    {"tiny_bf16_2shards", "int8kv", 2e-2, false},
     // int8 weights of the language model's dense layers (groups of 8: the
     // fixture's widths are 96 and 136), against the unquantized reference:
     // the error of the scheme itself (measured <= 0.91% of the largest
@@ -66,6 +71,12 @@ const Case kCases[] = {
     // times int8's (measured <= 13.5% of the largest logit over the
     // steps, on these random weights); the kernels are checked tightly below.
     {"tiny_gqa_fp32_4shards", "int4", 2e-1, false},
+    // The same schemes quantizing the bf16 checkpoint (groups of 8 over
+    // widths 120 and 200; int4 measured: 21.7% of the largest logit over
+    // the teacher-forced steps). tiny_fp32_single's width, 44, takes no
+    // group size the compiler offers (8 or more): no quantized case.
+    {"tiny_bf16_2shards", "int8", 2e-2, false},
+    {"tiny_bf16_2shards", "int4", 3e-1, false},
 #ifdef XGENMM_HAVE_BF16_DOT
     // AVX512-BF16 dot products in encoding and prefill: activations rounded
     // to bf16 (8 significant bits) at every matrix product's input as well.
@@ -238,6 +249,48 @@ TEST_P(EndToEnd, PromptLogitsAndGreedyDecodingMatchTheReference) {
       break; // the continuations differ from here on
     ASSERT_EQ(xgenmm_decode(s, want[step]), XGENMM_OK) << xgenmm_last_error();
   }
+  xgenmm_session_free(s);
+}
+
+/// Accuracy against the unquantized reference, teacher-forced: the prompt
+/// and then each of the reference's 32 greedy ids are fed whatever this
+/// artifact would have chosen, so every step is compared (the test above
+/// stops at the first differing id). Prints one line per case, which
+/// benchmarks/accuracy_table.py collects into the table of
+/// benchmarks/RESULTS.md: the largest logit error over the prompt's last
+/// position and the 32 steps (as a fraction of the step's largest |logit|)
+/// and how many of the 32 greedy choices equal the reference's.
+TEST_P(EndToEnd, TeacherForcedLogitsStayWithinTheBound) {
+  const Case &c = GetParam();
+  xgenmm_session *s = xgenmm_session_new(model_);
+  ASSERT_TRUE(s) << xgenmm_last_error();
+  auto images = encodeImages(s);
+  prefill(s, images, goldens_->ids("input_ids"));
+  std::vector<int64_t> shape;
+  std::vector<float> logits = goldens_->tensor("logits", &shape);
+  int64_t vocab = shape[1];
+  ASSERT_EQ(vocab, info_->n_vocab);
+  double worst = relativeError(xgenmm_logits(s),
+                               std::vector<float>(logits.end() - vocab, logits.end()));
+  std::vector<int32_t> want = goldens_->ids("generated_ids");
+  std::vector<float> stepLogits = goldens_->tensor("generated_logits");
+  int agree = 0;
+  for (size_t step = 0; step < want.size(); ++step) {
+    const float *l = xgenmm_logits(s);
+    std::vector<float> golden(stepLogits.begin() + step * vocab,
+                              stepLogits.begin() + (step + 1) * vocab);
+    worst = std::max(worst, relativeError(l, golden));
+    agree += (int32_t)(std::max_element(l, l + vocab) - l) == want[step];
+    ASSERT_EQ(xgenmm_decode(s, want[step]), XGENMM_OK) << xgenmm_last_error();
+  }
+  EXPECT_LE(worst, c.tolerance);
+  if (c.exactIds) {
+    EXPECT_EQ(agree, (int)want.size());
+  }
+  std::printf("[accuracy] %s %s max_logit_error %.3e greedy_agreement %d/%zu\n", c.fixture,
+              c.dtype, worst, agree, want.size());
+  RecordProperty("max_logit_error", std::to_string(worst));
+  RecordProperty("greedy_agreement", std::to_string(agree));
   xgenmm_session_free(s);
 }
 

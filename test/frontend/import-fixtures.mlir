@@ -14,13 +14,18 @@
 // RUN: xgenmm-import %fixtures/tiny_gqa_fp32_4shards -o /dev/null 2>&1 | FileCheck %s --check-prefix=SUMMARY
 // RUN: xgenmm-import %fixtures/tiny_fp32_single -q --context 16 --kv-cache bf16 | FileCheck %s --check-prefix=KVBF16
 // RUN: not xgenmm-import %fixtures/tiny_fp32_single -q --kv-cache i8 2>&1 | FileCheck %s --check-prefix=KVBAD
+// int8: per kv head 22 values and 4 scale bytes, 2 x 26 = 52 per row.
+// RUN: xgenmm-import %fixtures/tiny_fp32_single -q --context 16 --kv-cache int8 | FileCheck %s --check-prefix=KVI8
+// KVI8-LABEL: func.func @prefill
+// KVI8-SAME: %{{.*}}: tensor<1x16x52xi8>, %{{.*}}: tensor<1x16x52xi8>) -> (tensor<1x144xf32>, tensor<1x16x52xi8>, tensor<1x16x52xi8>)
+// KVI8: xgenmm.attention {{.*}} cache(%{{.*}}, %{{.*}} : tensor<16x52xi8>, tensor<16x52xi8> at
 
 // A bf16 KV cache: the caches' element type in both language entry points.
 // KVBF16-LABEL: func.func @prefill
 // KVBF16-SAME: %{{.*}}: tensor<1x16x44xbf16>, %{{.*}}: tensor<1x16x44xbf16>) -> (tensor<1x144xf32>, tensor<1x16x44xbf16>, tensor<1x16x44xbf16>)
 // KVBF16-LABEL: func.func @decode
 // KVBF16-SAME: %{{.*}}: tensor<1x16x44xbf16>, %{{.*}}: tensor<1x16x44xbf16>) -> (tensor<1x144xf32>, tensor<1x16x44xbf16>, tensor<1x16x44xbf16>)
-// KVBAD: xgenmm-import: error: unknown KV-cache dtype 'i8' (f32 or bf16)
+// KVBAD: xgenmm-import: error: unknown KV-cache dtype 'i8' (f32, bf16 or int8)
 
 // The MAP head is in every checkpoint but never in the graph.
 // COMMON-NOT: vlm.vision_encoder.head.

@@ -31,7 +31,13 @@
 // RUN: FileCheck %s --check-prefix=KVF32 < %t/kvf32/manifest.json
 // KVF32: "kv_cache":{"layers":1,"capacity":32,"width":44,"dtype":"f32"}
 // RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --kv-cache f16 2>&1 | FileCheck %s --check-prefix=KVBAD
-// KVBAD: xgenmm-compile: error: --kv-cache f16: expected f32 or bf16
+// KVBAD: xgenmm-compile: error: --kv-cache f16: expected f32, bf16 or int8
+// int8: rows of 2 kv heads x (22 values + 4 scale bytes); 104 bytes per
+// token for K and V of the one layer.
+// RUN: xgenmm-compile %fixtures/tiny_fp32_single -o %t/kvi8 --kv-cache int8 --context 32 > /dev/null 2>&1
+// RUN: FileCheck %s --check-prefix=KVI8 < %t/kvi8/manifest.json
+// KVI8: "kv_bytes_per_token":104
+// KVI8: "kv_cache":{"layers":1,"capacity":32,"width":52,"dtype":"int8"}
 // RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --target sm_80 --kv-cache bf16 2>&1 | FileCheck %s --check-prefix=KVGPU
 // KVGPU: xgenmm-compile: error: --kv-cache bf16: GPU artifacts keep an f32 KV cache
 // Failed compiles write nothing.

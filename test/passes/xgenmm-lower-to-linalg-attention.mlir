@@ -89,6 +89,52 @@ func.func @cached_bf16(%q: tensor<?x8xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8x
 
 // -----
 
+// An int8 KV cache (rows [kv_heads, head_dim + 4]): each new row's heads are
+// quantized (max |x| per head, round to even, clamp to [-127, 127]) and the
+// scale's f32 bytes appended; both contractions read the int8 values
+// (sitofp) through a [.., kv_heads, 0:head_dim] slice of the rows; the
+// scales, reassembled from their bytes, multiply the scores (keys) and the
+// probabilities (values).
+// CHECK-LABEL: func.func @cached_int8
+// CHECK-SAME: %[[KC:[^:]*]]: tensor<32x16xi8>, %[[VC:[^:]*]]: tensor<32x16xi8>, %[[P:[^:]*]]: index
+// CHECK: %[[AMAX:.*]] = linalg.generic {{.*}} iterator_types = ["parallel", "parallel", "parallel", "reduction"]} ins(%{{.*}} : tensor<1x?x2x4xf32>) outs(%{{.*}} : tensor<1x?x2xf32>)
+// CHECK: math.absf
+// CHECK: arith.maximumf
+// CHECK: %[[VALS:.*]] = linalg.generic {{.*}} ins(%{{.*}}, %[[AMAX]] : tensor<1x?x2x4xf32>, tensor<1x?x2xf32>) outs(%{{.*}} : tensor<1x?x2x4xi8>)
+// CHECK: math.roundeven
+// CHECK: arith.fptosi %{{.*}} : f32 to i8
+// CHECK: %[[BYTES:.*]] = linalg.generic {{.*}} ins(%[[AMAX]] : tensor<1x?x2xf32>) outs(%{{.*}} : tensor<1x?x2x4xi8>)
+// CHECK: arith.bitcast %{{.*}} : f32 to i32
+// CHECK: arith.shrui
+// CHECK: arith.trunci %{{.*}} : i32 to i8
+// CHECK: tensor.insert_slice %[[VALS]] into %{{.*}}[0, 0, 0, 0] [1, %{{.*}}, 2, 4] [1, 1, 1, 1] : tensor<1x?x2x4xi8> into tensor<1x?x2x8xi8>
+// CHECK: tensor.insert_slice %[[BYTES]] into %{{.*}}[0, 0, 0, 4] [1, %{{.*}}, 2, 4] [1, 1, 1, 1] : tensor<1x?x2x4xi8> into tensor<1x?x2x8xi8>
+// CHECK: %[[KC2:.*]] = tensor.insert_slice %{{.*}} into %[[KC]][%[[P]], 0] [%{{.*}}, 16] [1, 1] : tensor<?x16xi8> into tensor<32x16xi8>
+// CHECK: %[[VC2:.*]] = tensor.insert_slice %{{.*}} into %[[VC]][%[[P]], 0]
+// CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<1x?x2x4xi8>) outs(%{{.*}} : tensor<1x?x2xi32>)
+// CHECK: arith.extui %{{.*}} : i8 to i32
+// CHECK: arith.shli
+// CHECK: arith.ori
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x?x2x1x4xf32>, tensor<1x?x2x4xi8>)
+// CHECK: arith.sitofp %{{.*}} : i8 to f32
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x1x?x?xf32>, tensor<1x?x2xi32>)
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}}, %{{.*}} : tensor<1x2x1x?x?xf32>, tensor<1x2x1x?xf32>, tensor<1x?x2xi32>)
+// CHECK: arith.bitcast %{{.*}} : i32 to f32
+// CHECK: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<1x2x1x?x?xf32>, tensor<1x?x2x4xi8>)
+// CHECK: arith.sitofp %{{.*}} : i8 to f32
+// CHECK: return %{{.*}}, %[[KC2]], %[[VC2]] : tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>
+func.func @cached_int8(%q: tensor<?x8xf32>, %k: tensor<?x8xf32>, %v: tensor<?x8xf32>,
+                       %kc: tensor<32x16xi8>, %vc: tensor<32x16xi8>, %p: index)
+    -> (tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>) {
+  %o, %kc2, %vc2 = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<32x16xi8>, tensor<32x16xi8> at %p)
+      heads 2 kv_heads 2 head_dim 4 scale 0.5 causal
+      : tensor<?x8xf32>, tensor<?x8xf32>, tensor<?x8xf32> -> tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>
+  return %o, %kc2, %vc2 : tensor<?x8xf32>, tensor<32x16xi8>, tensor<32x16xi8>
+}
+
+// -----
+
 // RoPE: the head dimension viewed as [2, D/2]; a first generic tabulates
 // cos/sin of (position + row) * theta^(-2j/D) per row and frequency (not
 // per head), a second yields both rotated halves of every head from them.

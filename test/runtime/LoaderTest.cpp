@@ -303,7 +303,7 @@ INSTANTIATE_TEST_SUITE_P(
         BadValue{"kvDtype",
                  {"kv_cache", "dtype"},
                  JsonValue::string("f16"),
-                 "'kv_cache.dtype' is \"f16\", expected one of \"f32\", \"bf16\""},
+                 "'kv_cache.dtype' is \"f16\", expected one of \"f32\", \"bf16\", \"int8\""},
         BadValue{"logits",
                  {"vocab", "logits"},
                  JsonValue::integer(15),
