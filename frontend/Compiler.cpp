@@ -27,6 +27,7 @@
 #include "llvm/IR/Module.h"
 #include "llvm/MC/TargetRegistry.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 #include "llvm/Support/TargetSelect.h"
@@ -35,6 +36,7 @@
 #include "llvm/TargetParser/Triple.h"
 
 #include <chrono>
+#include <thread>
 #include <cerrno>
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -203,12 +205,13 @@ void releasePages(const TensorInfo &t) {
   ::madvise((void *)begin, end - begin, MADV_DONTNEED);
 }
 
-/// Writes weights.bin from the layout xgenmm-bind-weights recorded, one
-/// layer of one tensor at a time (peak memory: the largest layer, twice).
-bool writeWeights(ModuleOp module, const WeightSet &weights,
+/// Writes weights.bin from the layout xgenmm-bind-weights recorded (the
+/// module's `xgenmm.weight_layout` and `xgenmm.weight_bytes`), one layer of
+/// one tensor at a time (peak memory: the largest layer, twice). Reads only
+/// those (immutable) attributes: it may run on a thread of its own while
+/// the module is lowered further.
+bool writeWeights(ArrayAttr layout, IntegerAttr total, const WeightSet &weights,
                   const std::string &file, std::string &error) {
-  auto layout = module->getAttrOfType<ArrayAttr>("xgenmm.weight_layout");
-  auto total = module->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes");
   if (!layout || !total) {
     error = "internal error: no weight layout after binding the weights";
     return false;
@@ -655,6 +658,35 @@ bool compileArtifact(const std::string &input, const std::string &output,
       maxCrops = std::max(maxCrops, (g.asArray()[0].asInteger() / image) *
                                         (g.asArray()[1].asInteger() / image));
 
+  // Build into a temporary directory; rename into place at the end.
+  llvm::SmallString<256> tmp(output);
+  tmp += ".tmp-%%%%%%";
+  llvm::SmallString<256> tmpDir;
+  llvm::sys::fs::createUniquePath(tmp, tmpDir, /*MakeAbsolute=*/false);
+  if (std::error_code ec = llvm::sys::fs::create_directories(tmpDir)) {
+    error = "cannot create " + tmpDir.str().str() + ": " + ec.message();
+    return false;
+  }
+  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tmpDir); });
+  auto inTmp = [&](const char *f) { return (tmpDir + "/" + f).str(); };
+
+  // On a CPU target weights.bin is written on a thread of its own while
+  // the code generation half of the pipeline runs (its layout is final
+  // after the first half; both take about as long at full size).
+  std::thread writer;
+  bool writerOk = false;
+  std::string writerError;
+  double writerMs = 0;
+  auto joinWriter = llvm::make_scope_exit([&] {
+    if (writer.joinable())
+      writer.join();
+  });
+  auto layoutOf = [&] {
+    return std::make_pair(
+        (*module)->getAttrOfType<ArrayAttr>("xgenmm.weight_layout"),
+        (*module)->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes"));
+  };
+
   {
     Stage stage(log, "lower to LLVM dialect");
     PassManager pm(&context);
@@ -686,8 +718,25 @@ bool compileArtifact(const std::string &input, const std::string &output,
     pipeline.maxPosition = kvCapacity;
     pipeline.maxViews = 1 + maxCrops;
     pipeline.bf16Dot = options.matmulPrecision == "bf16";
-    mlir::xgenmm::buildCpuPipeline(pm, pipeline);
+    mlir::xgenmm::buildCpuLinalgPipeline(pm, pipeline);
     if (failed(pm.run(*module))) {
+      error = "the CPU pipeline failed (diagnostics above)";
+      return false;
+    }
+    // Not when a memory budget may compile the checkpoint again.
+    if (options.memoryBudget <= 0) {
+      auto [layout, total] = layoutOf();
+      writer = std::thread([&, layout = layout, total = total] {
+        auto start = std::chrono::steady_clock::now();
+        writerOk = writeWeights(layout, total, *weights, inTmp(abi::kWeightsFile), writerError);
+        writerMs = std::chrono::duration<double, std::milli>(
+                       std::chrono::steady_clock::now() - start)
+                       .count();
+      });
+    }
+    PassManager codegen(&context);
+    mlir::xgenmm::buildCpuCodegenHalf(codegen, pipeline);
+    if (failed(codegen.run(*module))) {
       error = "the CPU pipeline failed (diagnostics above)";
       return false;
     }
@@ -732,30 +781,29 @@ bool compileArtifact(const std::string &input, const std::string &output,
     }
   }
 
-  // Build into a temporary directory; rename into place at the end.
-  llvm::SmallString<256> tmp(output);
-  tmp += ".tmp-%%%%%%";
-  llvm::SmallString<256> tmpDir;
-  llvm::sys::fs::createUniquePath(tmp, tmpDir, /*MakeAbsolute=*/false);
-  if (std::error_code ec = llvm::sys::fs::create_directories(tmpDir)) {
-    error = "cannot create " + tmpDir.str().str() + ": " + ec.message();
-    return false;
-  }
-  auto cleanup = llvm::make_scope_exit([&] { llvm::sys::fs::remove_directories(tmpDir); });
-  auto inTmp = [&](const char *f) { return (tmpDir + "/" + f).str(); };
-
   int64_t arenaBytes = 0;
   if (auto a = (*module)->getAttrOfType<IntegerAttr>("xgenmm.arena_bytes"))
     arenaBytes = a.getInt();
 
   {
     Stage stage(log, "write weights.bin");
-    if (!writeWeights(*module, *weights, inTmp(abi::kWeightsFile), error))
-      return false;
+    if (writer.joinable()) {
+      writer.join();
+      if (!writerOk) {
+        error = writerError;
+        return false;
+      }
+    } else {
+      auto [layout, total] = layoutOf();
+      if (!writeWeights(layout, total, *weights, inTmp(abi::kWeightsFile), error))
+        return false;
+    }
     stage.detail = std::to_string(
                        (*module)->getAttrOfType<IntegerAttr>("xgenmm.weight_bytes").getInt() >>
                        20) +
                    " MiB, " + options.dtype;
+    if (writerMs > 0)
+      stage.detail += llvm::formatv(" (written alongside the lowering in {0:F0} ms)", writerMs).str();
   }
 
   // The checkpoint's text and image input files travel with the artifact

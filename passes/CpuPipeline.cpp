@@ -164,8 +164,8 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
 
 } // namespace
 
-void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
-                                    const CpuPipelineOptions &options) {
+void mlir::xgenmm::buildCpuLinalgPipeline(OpPassManager &pm,
+                                          const CpuPipelineOptions &options) {
   XgenmmBindWeightsOptions bind;
   bind.dtype = options.dtype;
   pm.addPass(createXgenmmBindWeights(bind));
@@ -175,6 +175,15 @@ void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
   // Dense layers: weights stored as [K, N], their contractions marked for
   // the schedule.
   pm.addPass(createXgenmmTransposeDenseWeights());
+}
+
+void mlir::xgenmm::buildCpuCodegenHalf(OpPassManager &pm, const CpuPipelineOptions &options) {
+  buildCpuCodegenPipeline(pm, options);
+}
+
+void mlir::xgenmm::buildCpuPipeline(OpPassManager &pm,
+                                    const CpuPipelineOptions &options) {
+  buildCpuLinalgPipeline(pm, options);
   buildCpuCodegenPipeline(pm, options);
 }
 

@@ -43,6 +43,13 @@ struct CpuPipelineOptions {
 /// with the artifact's C ABI (runtime/ArtifactAbi.h), lowered to LLVM.
 void buildCpuPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
 
+/// buildCpuPipeline's two halves: to linalg on tensors with the weights'
+/// layout final (`xgenmm.weight_layout`: bound, dense weights transposed),
+/// then code generation to the LLVM dialect (which leaves the layout as it
+/// is: xgenmm-compile writes weights.bin alongside it).
+void buildCpuLinalgPipeline(OpPassManager &pm, const CpuPipelineOptions &options);
+void buildCpuCodegenHalf(OpPassManager &pm, const CpuPipelineOptions &options);
+
 /// Registers buildCpuPipeline as `xgenmm-cpu-pipeline` (with option dtype).
 void registerCpuPipeline();
 
