@@ -6,6 +6,7 @@
     python3 models/nano/evaluate.py --quantize vision,resampler,language   # int8 accuracy
     python3 models/nano/evaluate.py --quantize language --scheme int4 --vnni   # int4 on VNNI CPUs
     python3 models/nano/evaluate.py --quantize language,head=int8 --scheme int4 --vnni   # + int8 head
+    python3 models/nano/evaluate.py --kv-cache int8    # int8 KV cache (xgenmm-compile --kv-cache int8)
 
 The held-back set comes from the data generator with seed EVAL_SEED (training uses
 train.TRAIN_SEED): PER_GROUP samples of each question type / object count. Every answer is
@@ -141,6 +142,33 @@ def quantize_(model, parts: list[str], group: int, scheme: str = "int8",
     return n
 
 
+def _round_kv(x: torch.Tensor) -> torch.Tensor:
+    """An int8 KV cache's rounding of rows [B, H, S, D] (xgenmm.attention with an i8 cache):
+    per head and row s = max(max |x|, 1e-30) / 127 in f32, values round-half-even(x / s) in
+    [-127, 127], read back as value * s."""
+    s = torch.clamp(x.abs().amax(dim=-1, keepdim=True), min=1e-30) / 127.0
+    return torch.clamp(torch.round(x / s), -127, 127) * s
+
+
+def int8_kv_cache_(model) -> None:
+    """Makes the language model's KV cache store int8-rounded keys and values: every row is
+    rounded when written, and attention (prefill included) reads the rounded rows, as the
+    compiled kernels do."""
+    from transformers import DynamicCache
+
+    class Int8KvCache(DynamicCache):
+        def update(self, key_states, value_states, layer_idx, *args, **kwargs):
+            return super().update(_round_kv(key_states), _round_kv(value_states), layer_idx,
+                                  *args, **kwargs)
+
+    lm = model.lm
+
+    def lm_int8(inputs_embeds, past=None):
+        return lm(inputs_embeds, Int8KvCache() if past is None else past)
+
+    model.lm = lm_int8
+
+
 def _round_input_hook(group: int):
     def hook(_mod, args):
         x = args[0]
@@ -168,6 +196,9 @@ def main() -> None:
     ap.add_argument("--vnni", action="store_true",
                     help="also f16 scales and int8-rounded layer inputs, as the AVX512-VNNI kernels "
                          "(int8 and int4 weights) compute")
+    ap.add_argument("--kv-cache", choices=["f32", "int8"], default="f32",
+                    help="int8: keys and values rounded as the int8 KV cache stores them; prints "
+                         "and writes eval_results_kvint8.json only")
     args = ap.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
@@ -176,6 +207,11 @@ def main() -> None:
     tok = nano_tok.NanoTokenizer.from_dir(args.model)
     end_id = tok.token_id("<|end|>")
     results_file = "eval_results.json"
+    if args.kv_cache == "int8":
+        if args.quantize:
+            ap.error("--kv-cache int8 is measured on its own (without --quantize)")
+        int8_kv_cache_(model)
+        results_file = "eval_results_kvint8.json"
     if args.quantize:
         # part or part=scheme (default --scheme), as xgenmm-compile --weights
         by_scheme: dict[str, list[str]] = {}
@@ -207,6 +243,8 @@ def main() -> None:
         if args.quantize:
             acc["quantized"] = {"parts": args.quantize, "scheme": args.scheme, "vnni": args.vnni,
                                 "group_size": args.group_size}
+        if args.kv_cache != "f32":
+            acc["kv_cache"] = args.kv_cache
         with open(os.path.join(HERE, results_file), "w") as f:
             f.write(json.dumps(acc, indent=2, sort_keys=True) + "\n")
         print(f"held-back set (seed {EVAL_SEED}, {args.per_group} per group):")
@@ -219,7 +257,7 @@ def main() -> None:
             for line in w[:2]:
                 print(f"  wrong {g}: {line}")
 
-    if args.quantize:
+    if args.quantize or args.kv_cache != "f32":
         return
     out_dir = os.path.join(HERE, "eval")
     os.makedirs(out_dir, exist_ok=True)
