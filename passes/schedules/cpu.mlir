@@ -25,7 +25,8 @@
 // over transposed keys, p v) take the same 8x32 tiles per (batch, kv head,
 // group), with a dynamic N remainder (the keys of prefill and decode) done
 // column by column (@xgenmm_tile_attention); decode's scores
-// (`xgenmm.attn_qk_dot`) are dot products over the keys as stored.
+// (`xgenmm.attn_qk_dot`) are dot products over the keys as stored, key
+// after key (the heads inner).
 // Vectorization is per op; the contraction patterns run before any
 // canonicalization (else the unit-K reduction folds into mulf + addf and no
 // FMA is formed). The accumulator transfers are hoisted out of the K loop by
@@ -135,12 +136,14 @@ module attributes {transform.with_named_sequence} {
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
 
     // q k^T of a few query rows (decode) over the keys as stored
-    // [b, s, h, g, t, d]: one dot product along d per (kv head, group, row,
+    // [b, h, g, s, t, d]: one dot product along d per (kv head, group, row,
     // key): 16 lanes of partial sums over d (tile_reduction_using_for at
-    // vectorization, below), then one horizontal sum; the kv heads shared
-    // among threads.
+    // vectorization, below), then one horizontal sum. The keys are the
+    // outer loop, shared among threads, the heads inner: the cache is read
+    // row after row (a row holds every head of one key) instead of one
+    // head's 192 bytes every row width, which no prefetcher follows.
     %qdot = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk_dot} in %root : (!transform.any_op) -> !transform.any_op
-    %qdot1, %qdl:5 = transform.structured.tile_using_for %qdot tile_sizes [1, 1, 1, 1, 1, 0]
+    %qdot1, %qdl:5 = transform.structured.tile_using_for %qdot tile_sizes [1, 1, 1, 1, 1, 0] interchange = [0, 4, 1, 2, 3, 5]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op, !transform.any_op)
     transform.annotate %qdl#1 "xgenmm.parallel" : !transform.any_op
 
