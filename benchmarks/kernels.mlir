@@ -223,3 +223,41 @@ func.func @attn_pv_729x16x72(%pm: memref<?x16x1x729x729xf32>, %vm: memref<?x729x
   bufferization.materialize_in_destination %r in restrict writable %om : (tensor<?x729x16x1x72xf32>, memref<?x729x16x1x72xf32>) -> ()
   return
 }
+
+// Phi-3 decode attention (issue 6): one query row, 32 heads of 96 over a KV
+// cache of 4096 rows, bf16 or int8 (rows of 32 x (96 + 4) bytes); the new
+// key and value written at row %p, attention over rows [0, p + 1). The
+// caches are updated in place.
+func.func @attn_decode_bf16(%qm: memref<1x3072xf32>, %km: memref<1x3072xf32>, %vm: memref<1x3072xf32>,
+                            %kcm: memref<4096x3072xbf16>, %vcm: memref<4096x3072xbf16>, %p: index,
+                            %om: memref<1x3072xf32>) attributes {llvm.emit_c_interface} {
+  %q = bufferization.to_tensor %qm restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %k = bufferization.to_tensor %km restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %v = bufferization.to_tensor %vm restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %kc = bufferization.to_tensor %kcm restrict writable : memref<4096x3072xbf16> to tensor<4096x3072xbf16>
+  %vc = bufferization.to_tensor %vcm restrict writable : memref<4096x3072xbf16> to tensor<4096x3072xbf16>
+  %o, %kc2, %vc2 = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<4096x3072xbf16>, tensor<4096x3072xbf16> at %p)
+      heads 32 kv_heads 32 head_dim 96 scale 0.102062 causal
+      : tensor<1x3072xf32>, tensor<1x3072xf32>, tensor<1x3072xf32> -> tensor<1x3072xf32>, tensor<4096x3072xbf16>, tensor<4096x3072xbf16>
+  bufferization.materialize_in_destination %o in restrict writable %om : (tensor<1x3072xf32>, memref<1x3072xf32>) -> ()
+  bufferization.materialize_in_destination %kc2 in restrict writable %kcm : (tensor<4096x3072xbf16>, memref<4096x3072xbf16>) -> ()
+  bufferization.materialize_in_destination %vc2 in restrict writable %vcm : (tensor<4096x3072xbf16>, memref<4096x3072xbf16>) -> ()
+  return
+}
+
+func.func @attn_decode_int8(%qm: memref<1x3072xf32>, %km: memref<1x3072xf32>, %vm: memref<1x3072xf32>,
+                            %kcm: memref<4096x3200xi8>, %vcm: memref<4096x3200xi8>, %p: index,
+                            %om: memref<1x3072xf32>) attributes {llvm.emit_c_interface} {
+  %q = bufferization.to_tensor %qm restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %k = bufferization.to_tensor %km restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %v = bufferization.to_tensor %vm restrict : memref<1x3072xf32> to tensor<1x3072xf32>
+  %kc = bufferization.to_tensor %kcm restrict writable : memref<4096x3200xi8> to tensor<4096x3200xi8>
+  %vc = bufferization.to_tensor %vcm restrict writable : memref<4096x3200xi8> to tensor<4096x3200xi8>
+  %o, %kc2, %vc2 = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<4096x3200xi8>, tensor<4096x3200xi8> at %p)
+      heads 32 kv_heads 32 head_dim 96 scale 0.102062 causal
+      : tensor<1x3072xf32>, tensor<1x3072xf32>, tensor<1x3072xf32> -> tensor<1x3072xf32>, tensor<4096x3200xi8>, tensor<4096x3200xi8>
+  bufferization.materialize_in_destination %o in restrict writable %om : (tensor<1x3072xf32>, memref<1x3072xf32>) -> ()
+  bufferization.materialize_in_destination %kc2 in restrict writable %kcm : (tensor<4096x3200xi8>, memref<4096x3200xi8>) -> ()
+  bufferization.materialize_in_destination %vc2 in restrict writable %vcm : (tensor<4096x3200xi8>, memref<4096x3200xi8>) -> ()
+  return
+}
