@@ -1,32 +1,46 @@
 //===- Bf16Dot.cpp - matrix products on AVX512-BF16 dot products ----------===//
 //
-// Two passes for CPUs with AVX512-BF16 (`vdpbf16ps`: 16 lanes, each the sum
-// of two bf16 x bf16 products added to an f32 accumulator), twice the fp32
-// FMA rate (benchmarks/MachineLimits.h measures both):
+// Three passes for CPUs with AVX512-BF16 (`vdpbf16ps`: 16 lanes, each the
+// sum of two bf16 x bf16 products added to an f32 accumulator), twice the
+// fp32 FMA rate (benchmarks/MachineLimits.h measures both):
 //
 // xgenmm-bf16-dot-matmuls, on linalg: a dense contraction marked
 // `xgenmm.matmul` over a bf16 weight [K, N] with more than one row (image
 // encoding, prefill) gets its f32 activations rounded to bf16 once
 // (a truncf generic), and the contraction reads them:
 //   out[m, n] += f32(a_bf16[m, k]) * f32(w[k, n])
-// marked `xgenmm.matmul_bf16` instead (the schedule's @xgenmm_tile_bf16_dot
-// tiles it to 8x32 register tiles over pairs of k). Decode's one-row
-// products keep f32 activations (bandwidth bound: no gain, exact).
+// marked `xgenmm.matmul_bf16` instead. Decode's one-row products keep f32
+// activations (bandwidth bound: no gain, exact).
 //
-// xgenmm-lower-bf16-dot, on vectors: such a register-tile contraction
-//   acc[m, n] += f32(lhs[m, k]) * f32(rhs[k, n]),  k in {0, 1}
-// becomes per row m one broadcast of the row's bf16 pair (32 bits) and, per
-// 16 (8, 4) columns, one interleave of the two weight rows into pairs and
-// one x86vector.avx512.dot; columns left over (fewer than 4) take f32 FMAs.
-// The weights stay [K, N] in weights.bin (the interleave is two permutes
-// per 32 columns, shared by the tile's 8 rows).
+// xgenmm-pack-bf16-tiles, on the schedule's cache tiles of those
+// (@xgenmm_tile_bf16_cache, 256 x 128 x 128): each tile's weight [Kc, Nc]
+// is interleaved into k pairs, p[kp, 2 n + j] = w[2 kp + j, n], in a
+// buffer local to the tile (per pair of rows, one shuffle per 32 columns),
+// and the product becomes
+//   out[m, n] += f32(a[m, kp, j]) * f32(p[kp, n, j])
+// over (m, n, kp, j), still marked. The pack is done once per cache tile
+// and shared by its 32 row blocks; the weights stay [K, N] in weights.bin,
+// as decode's matrix-vector products stream them. (Interleaving per
+// register tile instead, two permutes per 16 dot products, held the
+// Phi-3 qkv product at 0.69 of the bf16 peak; packed: 0.86.)
+//
+// xgenmm-lower-bf16-dot, on vectors: the register tiles of
+// @xgenmm_tile_bf16_dot,
+//   acc[m, n] += f32(lhs[m, kp, j]) * f32(rhs[kp, n, j]),  kp 1, j 2,
+// become per row m one broadcast of the row's bf16 pair (32 bits) and, per
+// 16 (8, 4) columns of the 64 contiguous packed bf16 (one read), one
+// x86vector.avx512.dot; columns left over (fewer than 4) take f32 FMAs.
+// The unpacked form acc[m, n] += f32(lhs[m, k]) * f32(rhs[k, n]), k 2,
+// lowers the same after one interleave of the two weight rows.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/LoweringUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
+#include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
@@ -34,6 +48,7 @@
 namespace mlir::xgenmm {
 #define GEN_PASS_DEF_XGENMMBF16DOTMATMULS
 #define GEN_PASS_DEF_XGENMMLOWERBF16DOT
+#define GEN_PASS_DEF_XGENMMPACKBF16TILES
 #include "passes/Passes.h.inc"
 } // namespace mlir::xgenmm
 
@@ -108,51 +123,244 @@ struct XgenmmBf16DotMatmulsPass
 };
 
 //===----------------------------------------------------------------------===//
+// xgenmm-pack-bf16-tiles
+//===----------------------------------------------------------------------===//
+
+/// p[kp, 2 n + j] = w[2 kp + j, n] for a static bf16 [K, N] tile: per k pair
+/// the two rows read 32 (then 16, 8, ... for the rest) columns at a time
+/// and interleaved by one shuffle.
+Value packPairs(OpBuilder &b, Location loc, Value w, int64_t kSize, int64_t nSize) {
+  Type bf16 = b.getBF16Type();
+  Value init = tensor::EmptyOp::create(b, loc, ArrayRef<int64_t>{kSize / 2, 2 * nSize}, bf16);
+  auto cst = [](OpBuilder &nb, Location nl, int64_t v) {
+    return arith::ConstantIndexOp::create(nb, nl, v).getResult();
+  };
+  auto rows = scf::ForOp::create(
+      b, loc, cst(b, loc, 0), cst(b, loc, kSize / 2), cst(b, loc, 1), ValueRange{init},
+      [&](OpBuilder &rb, Location rl, Value kp, ValueRange iter) {
+        Value k0 = arith::MulIOp::create(rb, rl, kp, cst(rb, rl, 2));
+        Value k1 = arith::AddIOp::create(rb, rl, k0, cst(rb, rl, 1));
+        auto chunk = [&](OpBuilder &cb, Location cl, Value col, int64_t width,
+                         Value into) -> Value {
+          auto type = VectorType::get({width}, bf16);
+          Value pad = arith::ConstantOp::create(cb, cl, cb.getZeroAttr(bf16));
+          Value r0 = vector::TransferReadOp::create(cb, cl, type, w, ValueRange{k0, col}, pad,
+                                                    ArrayRef<bool>{true});
+          Value r1 = vector::TransferReadOp::create(cb, cl, type, w, ValueRange{k1, col}, pad,
+                                                    ArrayRef<bool>{true});
+          SmallVector<int64_t> mask;
+          for (int64_t j = 0; j < width; ++j) {
+            mask.push_back(j);
+            mask.push_back(width + j);
+          }
+          Value pairs = vector::ShuffleOp::create(cb, cl, r0, r1, mask);
+          Value at = arith::MulIOp::create(cb, cl, col, cst(cb, cl, 2));
+          return vector::TransferWriteOp::create(cb, cl, pairs, into, ValueRange{kp, at},
+                                                 ArrayRef<bool>{true})
+              .getResult();
+        };
+        Value t = iter[0];
+        int64_t full = nSize / 32 * 32;
+        if (full > 0)
+          t = scf::ForOp::create(rb, rl, cst(rb, rl, 0), cst(rb, rl, full), cst(rb, rl, 32),
+                                 ValueRange{t},
+                                 [&](OpBuilder &cb, Location cl, Value col, ValueRange it) {
+                                   scf::YieldOp::create(cb, cl,
+                                                        chunk(cb, cl, col, 32, it[0]));
+                                 })
+                  .getResult(0);
+        int64_t col = full;
+        for (int64_t width : {16, 8, 4, 2, 1})
+          if (nSize - col >= width) {
+            t = chunk(rb, rl, cst(rb, rl, col), width, t);
+            col += width;
+          }
+        scf::YieldOp::create(rb, rl, t);
+      });
+  return rows.getResult(0);
+}
+
+struct XgenmmPackBf16TilesPass
+    : xgenmm::impl::XgenmmPackBf16TilesBase<XgenmmPackBf16TilesPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> products;
+    getOperation()->walk([&](linalg::GenericOp g) {
+      if (!g->hasAttr("xgenmm.matmul_bf16") || g.getNumLoops() != 3 ||
+          !lowering::isRowMajorMatmul(g))
+        return;
+      auto a = dyn_cast<RankedTensorType>(g.getDpsInputs()[0].getType());
+      auto w = dyn_cast<RankedTensorType>(g.getDpsInputs()[1].getType());
+      if (a && w && a.getRank() == 2 && a.getElementType().isBF16() &&
+          w.getElementType().isBF16() && w.hasStaticShape() && w.getDimSize(0) % 2 == 0 &&
+          a.getDimSize(1) == w.getDimSize(0))
+        products.push_back(g);
+    });
+    IRRewriter b(&getContext());
+    MLIRContext *ctx = &getContext();
+    for (linalg::GenericOp g : products) {
+      Location loc = g.getLoc();
+      b.setInsertionPoint(g);
+      Value a = g.getDpsInputs()[0], w = g.getDpsInputs()[1];
+      auto wType = cast<RankedTensorType>(w.getType());
+      int64_t kSize = wType.getDimSize(0), nSize = wType.getDimSize(1);
+      Type bf16 = b.getBF16Type();
+      SmallVector<ReassociationIndices> pairsOf = {{0}, {1, 2}};
+      Value packed = packPairs(b, loc, w, kSize, nSize);
+      Value wPairs = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({kSize / 2, nSize, 2}, bf16), packed, pairsOf);
+      auto aType = cast<RankedTensorType>(a.getType());
+      Value aPairs = tensor::ExpandShapeOp::create(
+          b, loc, RankedTensorType::get({aType.getDimSize(0), kSize / 2, 2}, bf16), a,
+          pairsOf,
+          SmallVector<OpFoldResult>{tensor::getMixedSize(b, loc, a, 0),
+                                    b.getIndexAttr(kSize / 2), b.getIndexAttr(2)});
+      AffineExpr m, n, kp, j;
+      bindDims(ctx, m, n, kp, j);
+      SmallVector<AffineMap> maps = {AffineMap::get(4, 0, {m, kp, j}, ctx),
+                                     AffineMap::get(4, 0, {kp, n, j}, ctx),
+                                     AffineMap::get(4, 0, {m, n}, ctx)};
+      SmallVector<utils::IteratorType> iters = {
+          utils::IteratorType::parallel, utils::IteratorType::parallel,
+          utils::IteratorType::reduction, utils::IteratorType::reduction};
+      auto product = linalg::GenericOp::create(b, loc, g.getResultTypes(),
+                                               ValueRange{aPairs, wPairs}, g.getDpsInits(),
+                                               maps, iters);
+      // The same body: f32(x) * f32(y) added to the accumulator.
+      b.cloneRegionBefore(g.getRegion(), product.getRegion(), product.getRegion().end());
+      for (NamedAttribute attr : g->getDiscardableAttrs())
+        product->setAttr(attr.getName(), attr.getValue());
+      b.replaceOp(g, product.getResults());
+    }
+  }
+};
+
+//===----------------------------------------------------------------------===//
 // xgenmm-lower-bf16-dot
 //===----------------------------------------------------------------------===//
 
-/// `v` without an arith.extf from bf16 in front, or null.
-Value bf16Source(Value v) {
-  if (auto ext = v.getDefiningOp<arith::ExtFOp>())
-    v = ext.getIn();
-  auto type = dyn_cast<VectorType>(v.getType());
-  return type && type.getElementType().isBF16() ? v : Value();
+/// The bf16 vector that `v` extends (through an arith.extf and shape
+/// casts on either side of it), in v's shape; null if there is none.
+Value bf16Source(OpBuilder &b, Value v) {
+  auto shape = cast<VectorType>(v.getType()).getShape();
+  Value x = v;
+  bool extended = false;
+  while (Operation *def = x.getDefiningOp()) {
+    if (auto cast = dyn_cast<vector::ShapeCastOp>(def))
+      x = cast.getSource();
+    else if (auto ext = dyn_cast<arith::ExtFOp>(def); ext && !extended)
+      x = ext.getIn(), extended = true;
+    else
+      break;
+  }
+  auto type = dyn_cast<VectorType>(x.getType());
+  if (!type || !type.getElementType().isBF16())
+    return Value();
+  auto want = VectorType::get(shape, type.getElementType());
+  if (type == want)
+    return x;
+  return vector::ShapeCastOp::create(b, v.getLoc(), want, x);
 }
 
-/// acc[m, n] += f32(lhs[m, k]) * f32(rhs[k, n]) with k of size 2: the
-/// register tiles of @xgenmm_tile_bf16_dot.
+/// The read that `v` extends, as bf16 (the packed weight's), or null.
+vector::TransferReadOp bf16Read(Value v) {
+  while (Operation *def = v.getDefiningOp()) {
+    if (auto read = dyn_cast<vector::TransferReadOp>(def))
+      return read.getVectorType().getElementType().isBF16() ? read : nullptr;
+    if (!isa<vector::ShapeCastOp, arith::ExtFOp>(def))
+      return nullptr;
+    v = def->getOperand(0);
+  }
+  return nullptr;
+}
+
+/// The bf16 operands of a register-tile contraction over one k pair, in
+/// the forms the dot products take: per row m its pair lhs[m, 0..1], and
+/// the weight as pairs, [rhs[0, 0], rhs[1, 0], rhs[0, 1], rhs[1, 1], ...]
+/// (2 x columns elements).
+struct PairOperands {
+  Value lhs; // vector<rows x 2 x bf16>
+  Value pairs; // vector<2 cols x bf16>
+  int64_t rows, cols;
+};
+
+/// acc[m, n] += f32(lhs[m, k]) * f32(rhs[k, n]), k of size 2 (the weight
+/// rows interleaved here), or, packed (xgenmm-pack-bf16-tiles),
+/// acc[m, n] += f32(lhs[m, kp, j]) * f32(rhs[kp, n, j]), kp of size 1 and
+/// j of size 2 (the weight in pairs already).
+FailureOr<PairOperands> matchPairContraction(vector::ContractionOp op, PatternRewriter &b) {
+  auto accType = dyn_cast<VectorType>(op.getAccType());
+  if (op.getKind() != vector::CombiningKind::ADD || !accType || accType.getRank() != 2 ||
+      !accType.getElementType().isF32())
+    return failure();
+  auto isBf16Extension = [](Value v) {
+    for (Operation *def = v.getDefiningOp(); def; def = def->getOperand(0).getDefiningOp()) {
+      if (auto ext = dyn_cast<arith::ExtFOp>(def))
+        return cast<VectorType>(ext.getIn().getType()).getElementType().isBF16();
+      if (!isa<vector::ShapeCastOp>(def))
+        return false;
+    }
+    return false;
+  };
+  if (!isBf16Extension(op.getLhs()) || !isBf16Extension(op.getRhs()))
+    return failure();
+  Value lhs = bf16Source(b, op.getLhs()), rhs = bf16Source(b, op.getRhs());
+  MLIRContext *ctx = op.getContext();
+  SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+  if (maps.size() != 3)
+    return failure();
+  int64_t rows = accType.getShape()[0], cols = accType.getShape()[1];
+  Location loc = op.getLoc();
+  Type bf16 = b.getBF16Type();
+  auto lhsType = cast<VectorType>(lhs.getType());
+  auto rhsType = cast<VectorType>(rhs.getType());
+  if (op.getIteratorTypesArray().size() == 4) {
+    AffineExpr m, n, kp, j;
+    bindDims(ctx, m, n, kp, j);
+    if (maps[0] != AffineMap::get(4, 0, {m, kp, j}, ctx) ||
+        maps[1] != AffineMap::get(4, 0, {kp, n, j}, ctx) ||
+        maps[2] != AffineMap::get(4, 0, {m, n}, ctx) ||
+        lhsType.getShape() != ArrayRef<int64_t>{rows, 1, 2} ||
+        rhsType.getShape() != ArrayRef<int64_t>{1, cols, 2})
+      return failure();
+    return PairOperands{
+        vector::ShapeCastOp::create(b, loc, VectorType::get({rows, 2}, bf16), lhs),
+        vector::ShapeCastOp::create(b, loc, VectorType::get({2 * cols}, bf16), rhs), rows,
+        cols};
+  }
+  AffineExpr m, n, k;
+  bindDims(ctx, m, n, k);
+  if (maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
+      maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
+      maps[2] != AffineMap::get(3, 0, {m, n}, ctx) || lhsType.getShape()[1] != 2 ||
+      rhsType.getShape()[0] != 2)
+    return failure();
+  // The two weight rows interleaved into (k = 0, k = 1) pairs.
+  Value w0 = vector::ExtractOp::create(b, loc, rhs, ArrayRef<int64_t>{0});
+  Value w1 = vector::ExtractOp::create(b, loc, rhs, ArrayRef<int64_t>{1});
+  SmallVector<int64_t> mask;
+  for (int64_t c = 0; c < cols; ++c) {
+    mask.push_back(c);
+    mask.push_back(cols + c);
+  }
+  return PairOperands{lhs, vector::ShuffleOp::create(b, loc, w0, w1, mask), rows, cols};
+}
+
+/// The register tiles of @xgenmm_tile_bf16_dot: per row one broadcast of
+/// its pair as 32 bits, per 16 (8, 4) columns one x86vector.avx512.dot;
+/// columns left over (fewer than 4) take f32 FMAs.
 struct ContractToDot : OpRewritePattern<vector::ContractionOp> {
   using OpRewritePattern::OpRewritePattern;
 
   LogicalResult matchAndRewrite(vector::ContractionOp op,
                                 PatternRewriter &b) const override {
-    if (op.getKind() != vector::CombiningKind::ADD)
+    FailureOr<PairOperands> operands = matchPairContraction(op, b);
+    if (failed(operands))
       return failure();
-    Value lhs = bf16Source(op.getLhs()), rhs = bf16Source(op.getRhs());
-    auto accType = dyn_cast<VectorType>(op.getAccType());
-    if (!lhs || !rhs || !accType || accType.getRank() != 2 ||
-        !accType.getElementType().isF32())
-      return failure();
-    MLIRContext *ctx = op.getContext();
-    AffineExpr m, n, k;
-    bindDims(ctx, m, n, k);
-    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
-    if (maps.size() != 3 || maps[0] != AffineMap::get(3, 0, {m, k}, ctx) ||
-        maps[1] != AffineMap::get(3, 0, {k, n}, ctx) ||
-        maps[2] != AffineMap::get(3, 0, {m, n}, ctx))
-      return failure();
-    auto lhsType = cast<VectorType>(lhs.getType());
-    auto rhsType = cast<VectorType>(rhs.getType());
-    if (lhsType.getShape()[1] != 2 || rhsType.getShape()[0] != 2)
-      return failure();
-    int64_t rows = accType.getShape()[0], cols = accType.getShape()[1];
+    auto [lhs, pairs, rows, cols] = *operands;
     Location loc = op.getLoc();
     Type bf16 = b.getBF16Type(), f32 = b.getF32Type();
 
-    // The two weight rows, and per chunk of columns their interleave into
-    // (k = 0, k = 1) pairs: [w0[c], w1[c], w0[c + 1], w1[c + 1], ...].
-    Value w0 = vector::ExtractOp::create(b, loc, rhs, ArrayRef<int64_t>{0});
-    Value w1 = vector::ExtractOp::create(b, loc, rhs, ArrayRef<int64_t>{1});
+    // Chunks of columns, each its slice of the pairs.
     struct Chunk {
       int64_t col, width;
       Value pairs;
@@ -160,13 +368,10 @@ struct ContractToDot : OpRewritePattern<vector::ContractionOp> {
     SmallVector<Chunk> chunks;
     int64_t col = 0;
     auto addChunk = [&](int64_t width) {
-      SmallVector<int64_t> mask;
-      for (int64_t j = 0; j < width; ++j) {
-        mask.push_back(col + j);
-        mask.push_back(cols + col + j);
-      }
-      Value pairs = vector::ShuffleOp::create(b, loc, w0, w1, mask);
-      chunks.push_back({col, width, pairs});
+      Value slice = vector::ExtractStridedSliceOp::create(
+          b, loc, pairs, ArrayRef<int64_t>{2 * col}, ArrayRef<int64_t>{2 * width},
+          ArrayRef<int64_t>{1});
+      chunks.push_back({col, width, slice});
       col += width;
     };
     while (cols - col >= 16)
@@ -176,6 +381,15 @@ struct ContractToDot : OpRewritePattern<vector::ContractionOp> {
     if (cols - col >= 4)
       addChunk(4);
     int64_t tail = col; // columns [tail, cols) by FMAs
+    // The tail's weight rows k = 0, 1, taken out of the pairs.
+    Value tailRows[2];
+    if (tail < cols)
+      for (int64_t kk = 0; kk < 2; ++kk) {
+        SmallVector<int64_t> mask;
+        for (int64_t c = tail; c < cols; ++c)
+          mask.push_back(2 * c + kk);
+        tailRows[kk] = vector::ShuffleOp::create(b, loc, pairs, pairs, mask);
+      }
 
     Value acc = op.getAcc();
     for (int64_t r = 0; r < rows; ++r) {
@@ -207,10 +421,7 @@ struct ContractToDot : OpRewritePattern<vector::ContractionOp> {
           Value a = vector::ExtractOp::create(b, loc, aRow, ArrayRef<int64_t>{kk});
           Value aF = arith::ExtFOp::create(b, loc, f32, a);
           Value aB = vector::BroadcastOp::create(b, loc, tailType, aF);
-          Value w = vector::ExtractStridedSliceOp::create(
-              b, loc, kk ? w1 : w0, ArrayRef<int64_t>{tail}, ArrayRef<int64_t>{width},
-              ArrayRef<int64_t>{1});
-          Value wF = arith::ExtFOp::create(b, loc, tailType, w);
+          Value wF = arith::ExtFOp::create(b, loc, tailType, tailRows[kk]);
           part = vector::FMAOp::create(b, loc, aB, wF, part);
         }
         row = vector::InsertStridedSliceOp::create(b, loc, part, row, ArrayRef<int64_t>{tail},
@@ -226,6 +437,20 @@ struct ContractToDot : OpRewritePattern<vector::ContractionOp> {
 struct XgenmmLowerBf16DotPass
     : xgenmm::impl::XgenmmLowerBf16DotBase<XgenmmLowerBf16DotPass> {
   void runOnOperation() override {
+    // The packed weight's reads, vector<1 x cols x 2>, as one read of
+    // 2 x cols contiguous elements (not cols reads of 2).
+    SmallVector<Operation *> weightReads;
+    getOperation()->walk([&](vector::ContractionOp op) {
+      if (op.getIteratorTypesArray().size() != 4)
+        return;
+      if (vector::TransferReadOp read = bf16Read(op.getRhs()))
+        weightReads.push_back(read);
+    });
+    if (!weightReads.empty()) {
+      RewritePatternSet flatten(&getContext());
+      vector::populateFlattenVectorTransferPatterns(flatten);
+      (void)applyOpPatternsGreedily(weightReads, std::move(flatten));
+    }
     RewritePatternSet patterns(&getContext());
     patterns.add<ContractToDot>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))

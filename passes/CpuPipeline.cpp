@@ -76,6 +76,15 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createXgenmmSplitMatvec());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createXgenmmTransposeAttentionKeys());
+  // bf16 dot products: cache tiles first, each tile's weight interleaved
+  // into k pairs once (shared by the tile's row blocks), then the register
+  // tiles with the others.
+  if (options.bf16Dot) {
+    XgenmmApplyScheduleOptions bf16Cache;
+    bf16Cache.entryPoint = "xgenmm_tile_bf16_cache";
+    pm.addPass(createXgenmmApplySchedule(bf16Cache));
+    pm.addPass(createXgenmmPackBf16Tiles());
+  }
   XgenmmApplyScheduleOptions tileVec;
   tileVec.entryPoint = "xgenmm_tile_vec";
   pm.addPass(createXgenmmApplySchedule(tileVec));

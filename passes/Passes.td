@@ -278,6 +278,30 @@ def XgenmmBf16DotMatmuls : Pass<"xgenmm-bf16-dot-matmuls"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def XgenmmPackBf16Tiles : Pass<"xgenmm-pack-bf16-tiles"> {
+  let summary = "Interleave the weight tile of each bf16-dot product into k pairs, once per cache tile";
+  let description = [{
+    Runs on the cache tiles of `xgenmm-bf16-dot-matmuls`' products (the
+    CPU schedule's `@xgenmm_tile_bf16_cache`). Each such product,
+    `out[m, n] += f32(a[m, k]) * f32(w[k, n])` with w a static bf16
+    [K, N] tile (K even), becomes
+
+      p[kp, 2 n + j] = w[2 kp + j, n]           (the pack: two rows
+                                                  interleaved per k pair)
+      out[m, n] += f32(a[m, kp, j]) * f32(p[kp, n, j])   (j = 0, 1)
+
+    the pack written by 16-lane vector interleaves into a [K / 2, 2 N]
+    buffer local to the tile, the product a 4-d contraction over
+    (m, n, kp, j) still marked `xgenmm.matmul_bf16`. Each 32-column
+    register tile then reads its k pair as 64 contiguous bf16, the layout
+    `vdpbf16ps` takes, with no interleave per register tile: the pack is
+    done once per cache tile and shared by all its row blocks.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
 def XgenmmLowerBf16Dot : Pass<"xgenmm-lower-bf16-dot"> {
   let summary = "Lower bf16 register-tile contractions over k pairs to x86vector.avx512.dot";
   let description = [{
@@ -315,8 +339,14 @@ def XgenmmParallelizeLoops : Pass<"xgenmm-parallelize-loops"> {
     no values, allocates nothing in its body and is not nested in another
     parallel loop becomes an `scf.parallel` (lowered to OpenMP by the CPU
     pipeline); the others stay serial. The mark is removed either way.
+    Scratch is the exception to "allocates nothing": a static buffer of at
+    most 256 KiB of which no view is yielded, returned or passed to a call
+    (its contents never outlive the iteration that allocates it: the bf16
+    dot products' packed weight tiles) becomes a `memref.alloca` at the top
+    of the parallel body, wrapped in a `memref.alloca_scope`: each thread's
+    own, released after each iteration.
   }];
-  let dependentDialects = ["::mlir::scf::SCFDialect"];
+  let dependentDialects = ["::mlir::scf::SCFDialect", "::mlir::memref::MemRefDialect"];
 }
 
 def XgenmmVectorizeElementwise : Pass<"xgenmm-vectorize-elementwise"> {

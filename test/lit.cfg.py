@@ -33,6 +33,8 @@ except OSError:
     cpuinfo = ""
 if " avx512_vnni" in cpuinfo and " avx512bw" in cpuinfo:
     config.available_features.add("avx512vnni")
+if " avx512_bf16" in cpuinfo:
+    config.available_features.add("avx512bf16")
 # mlir-runner's support libraries (printing) and the OpenMP runtime the CPU
 # pipeline's parallel loops call.
 llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")

@@ -1,4 +1,4 @@
-// RUN: xgenmm-opt %s --xgenmm-parallelize-loops | FileCheck %s
+// RUN: xgenmm-opt %s --xgenmm-parallelize-loops --split-input-file | FileCheck %s
 
 // A marked loop over disjoint tiles becomes an scf.parallel with the same
 // bounds and body; the mark is gone.
@@ -19,12 +19,18 @@ func.func @tiles(%out: memref<4x256xf32>) {
   return
 }
 
-// Left serial, mark dropped: a loop that carries a value, a loop that
-// allocates in its body, and a marked loop nested in a parallel one.
+// Left serial, mark dropped: a loop that carries a value, loops that
+// allocate in their body other than scratch (a dynamic size, more than
+// 256 KiB, a buffer yielded out of its iteration), and a marked loop
+// nested in a parallel one.
 // CHECK-LABEL: func.func @serial
 // CHECK: scf.for {{.*}} iter_args
 // CHECK: scf.for
-// CHECK: memref.alloc
+// CHECK: memref.alloc(%{{.*}}) : memref<?xf32>
+// CHECK: scf.for
+// CHECK: memref.alloc() : memref<65537xf32>
+// CHECK: scf.for
+// CHECK: memref.alloc() : memref<16xf32>
 // CHECK: scf.parallel
 // CHECK: scf.for
 // CHECK-NOT: scf.parallel
@@ -41,8 +47,20 @@ func.func @serial(%out: memref<4x256xf32>) -> f32 {
     scf.yield %a : f32
   } {xgenmm.parallel}
   scf.for %i = %c0 to %c4 step %c1 {
-    %tmp = memref.alloc() : memref<256xf32>
-    memref.dealloc %tmp : memref<256xf32>
+    %tmp = memref.alloc(%i) : memref<?xf32>
+    memref.dealloc %tmp : memref<?xf32>
+  } {xgenmm.parallel}
+  scf.for %i = %c0 to %c4 step %c1 {
+    %big = memref.alloc() : memref<65537xf32>
+    memref.store %zero, %big[%i] : memref<65537xf32>
+  } {xgenmm.parallel}
+  scf.for %i = %c0 to %c4 step %c1 {
+    %init = memref.alloc() : memref<16xf32>
+    %last = scf.for %j = %c0 to %c4 step %c1 iter_args(%b = %init) -> memref<16xf32> {
+      %next = memref.alloc() : memref<16xf32>
+      scf.yield %next : memref<16xf32>
+    }
+    memref.store %zero, %last[%i] : memref<16xf32>
   } {xgenmm.parallel}
   scf.for %i = %c0 to %c4 step %c1 {
     scf.for %j = %c0 to %c4 step %c1 {
@@ -50,4 +68,39 @@ func.func @serial(%out: memref<4x256xf32>) -> f32 {
     } {xgenmm.parallel}
   } {xgenmm.parallel}
   return %s : f32
+}
+
+// -----
+
+// Scratch: a small static buffer used only inside the iteration that
+// allocates it (here inside an inner serial loop, through a view) becomes
+// each thread's own: an alloca at the top of the parallel body, in an
+// alloca_scope; its dealloc goes.
+// CHECK-LABEL: func.func @scratch
+// CHECK: scf.parallel (%[[J:.*]]) =
+// CHECK-NEXT: memref.alloca_scope {
+// CHECK-NEXT: %[[S:.*]] = memref.alloca() {alignment = 64 : i64} : memref<8x32xbf16>
+// CHECK: scf.for
+// CHECK-NOT: memref.alloc()
+// CHECK: memref.expand_shape %[[S]]
+// CHECK-NOT: memref.dealloc
+// CHECK: return
+func.func @scratch(%out: memref<4x256xbf16>) {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %c4 = arith.constant 4 : index
+  %c128 = arith.constant 128 : index
+  %c256 = arith.constant 256 : index
+  %zero = arith.constant 0.0 : bf16
+  scf.for %j = %c0 to %c256 step %c128 {
+    scf.for %k = %c0 to %c4 step %c1 {
+      %pack = memref.alloc() {alignment = 64 : i64} : memref<8x32xbf16>
+      %pairs = memref.expand_shape %pack [[0], [1, 2]] output_shape [8, 16, 2] : memref<8x32xbf16> into memref<8x16x2xbf16>
+      memref.store %zero, %pairs[%k, %c0, %c1] : memref<8x16x2xbf16>
+      %v = memref.load %pack[%k, %c1] : memref<8x32xbf16>
+      memref.store %v, %out[%k, %j] : memref<4x256xbf16>
+      memref.dealloc %pack : memref<8x32xbf16>
+    }
+  } {xgenmm.parallel}
+  return
 }
