@@ -1,7 +1,9 @@
 // The x86-64 (AVX-512) code generation schedule of xgenmm, a transform
-// dialect library with two entry points that xgenmm-apply-schedule runs from
-// the CPU pipeline (passes/CpuPipeline.cpp), embedded in the binaries at
-// build time. Tests run it with
+// dialect library with three entry points that xgenmm-apply-schedule runs
+// from the CPU pipeline (passes/CpuPipeline.cpp), embedded in the binaries
+// at build time: @xgenmm_tile_bf16_cache (bf16 dot products only: their
+// cache tiles, before xgenmm-pack-bf16-tiles), @xgenmm_tile_vec and
+// @xgenmm_lower_vec. Tests run it with
 //   xgenmm-opt --transform-preload-library=transform-library-paths=<this file>
 //              --transform-interpreter=entry-point=<name>
 //
