@@ -59,6 +59,8 @@ XGENMM_KERNEL(mm_bf16_3072x9216, uint16_t)
 XGENMM_KERNEL(mv_f32_3072x9216, float)
 XGENMM_KERNEL(mv_bf16_3072x9216, uint16_t)
 XGENMM_KERNEL(mm_f32_1152x1152, float)
+XGENMM_KERNEL(mm_bf16_4304x1152, uint16_t)
+XGENMM_KERNEL(mm_bf16_1152x1152, uint16_t)
 XGENMM_KERNEL(mv_bf16_3072x16384, uint16_t)
 XGENMM_KERNEL(mv_bf16_8192x3072, uint16_t)
 XGENMM_KERNEL(mv_bf16_3072x32064, uint16_t)
@@ -175,6 +177,7 @@ void runMatmul(benchmark::State &state, Kernel<W> kernel, int64_t K, int64_t N,
 XGENMM_BENCH(mm_f32_1152x4304, float, 1152, 4304, 729);
 XGENMM_BENCH(mm_bf16_1152x4304, uint16_t, 1152, 4304, 729);
 XGENMM_BENCH(mm_f32_4304x1152, float, 4304, 1152, 729);
+XGENMM_BENCH(mm_bf16_4304x1152, uint16_t, 4304, 1152, 729);
 // Phi-3 qkv projection: prefill (512 tokens, and a single one as M = 1 at
 // run time) and decode (M = 1 at compile time).
 XGENMM_BENCH(mm_f32_3072x9216, float, 3072, 9216, 512)->Args({1});
@@ -183,6 +186,7 @@ XGENMM_BENCH(mv_f32_3072x9216, float, 3072, 9216, 1);
 XGENMM_BENCH(mv_bf16_3072x9216, uint16_t, 3072, 9216, 1);
 // SigLIP q, k, v, o; Phi-3's other decode products (gate_up, down, head).
 XGENMM_BENCH(mm_f32_1152x1152, float, 1152, 1152, 729);
+XGENMM_BENCH(mm_bf16_1152x1152, uint16_t, 1152, 1152, 729);
 XGENMM_BENCH(mv_bf16_3072x16384, uint16_t, 3072, 16384, 1);
 XGENMM_BENCH(mv_bf16_8192x3072, uint16_t, 8192, 3072, 1);
 XGENMM_BENCH(mv_bf16_3072x32064, uint16_t, 3072, 32064, 1);

@@ -137,6 +137,38 @@ func.func @mm_f32_1152x1152(%am: memref<?x1152xf32>, %wm: memref<1152x1152xf32>,
   return
 }
 
+func.func @mm_bf16_4304x1152(%am: memref<?x4304xf32>, %wm: memref<4304x1152xbf16>, %cm: memref<?x1152xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x4304xf32> to tensor<?x4304xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<4304x1152xbf16> to tensor<4304x1152xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x1152xf32> to tensor<?x1152xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x4304xf32>, tensor<4304x1152xbf16>) outs(%c : tensor<?x1152xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1152xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x1152xf32>, memref<?x1152xf32>) -> ()
+  return
+}
+
+func.func @mm_bf16_1152x1152(%am: memref<?x1152xf32>, %wm: memref<1152x1152xbf16>, %cm: memref<?x1152xf32>) attributes {llvm.emit_c_interface} {
+  %a = bufferization.to_tensor %am restrict : memref<?x1152xf32> to tensor<?x1152xf32>
+  %w = bufferization.to_tensor %wm restrict : memref<1152x1152xbf16> to tensor<1152x1152xbf16>
+  %c = bufferization.to_tensor %cm restrict writable : memref<?x1152xf32> to tensor<?x1152xf32>
+  %r = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
+      ins(%a, %w : tensor<?x1152xf32>, tensor<1152x1152xbf16>) outs(%c : tensor<?x1152xf32>) attrs = {xgenmm.matmul} {
+  ^bb0(%x: f32, %y: bf16, %acc: f32):
+    %wf = arith.extf %y : bf16 to f32
+    %p = arith.mulf %x, %wf : f32
+    %s = arith.addf %acc, %p : f32
+    linalg.yield %s : f32
+  } -> tensor<?x1152xf32>
+  bufferization.materialize_in_destination %r in restrict writable %cm : (tensor<?x1152xf32>, memref<?x1152xf32>) -> ()
+  return
+}
+
 func.func @mv_bf16_3072x16384(%am: memref<1x3072xf32>, %wm: memref<3072x16384xbf16>, %cm: memref<1x16384xf32>) attributes {llvm.emit_c_interface} {
   %a = bufferization.to_tensor %am restrict : memref<1x3072xf32> to tensor<1x3072xf32>
   %w = bufferization.to_tensor %wm restrict : memref<3072x16384xbf16> to tensor<3072x16384xbf16>
