@@ -231,7 +231,7 @@ def XgenmmFuseEpilogues : Pass<"xgenmm-fuse-epilogues"> {
   }];
   let options = [
     Option<"tileM", "tile-m", "int64_t", /*default=*/"256", "Rows per tile">,
-    Option<"tileN", "tile-n", "int64_t", /*default=*/"128", "Columns per tile">,
+    Option<"tileN", "tile-n", "int64_t", /*default=*/"96", "Columns per tile">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",

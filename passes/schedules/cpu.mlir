@@ -15,8 +15,15 @@
 // (vector.contract, lowered to outer products by @xgenmm_lower_vec). Every
 // tile is static:
 //   - M dynamic (tokens: image encoding, prefill):
-//     - cache tiles 256 x 128 x 64 (M x N x K); the N remainder, static
-//       because N is, is peeled off (the K remainder needs no peeling);
+//     - cache tiles 256 x 96 x 64 (M x N x K); the N remainder, static
+//       because N is, is peeled off (the K remainder needs no peeling).
+//       96 columns, not 128: a 64 x 96 weight tile (24 KB) stays in L1
+//       beside the rows of a, and SigLIP's N = 1152 makes 12 column tiles
+//       (even among 2, 3, 4 or 6 threads) instead of 9 (5 + 4 on 2).
+//       Measured, fraction of the fp32 peak, 2 threads (RESULTS.md):
+//       1152x1152 0.73-0.82 -> 0.82-0.91, 4304x1152 0.71-0.76 -> 0.76-0.82,
+//       3072x9216 0.74-0.76 -> 0.76-0.84. xgenmm-fuse-epilogues tiles by
+//       the same 256 x 96 (its tile-m, tile-n defaults);
 //     - M by 8; the dynamic M remainder (< 8 rows) is peeled off and done
 //       row by row (a 1x32 tile);
 //     - N by 32, the static remainder peeled off (vectorized at its own
@@ -183,7 +190,7 @@ module attributes {transform.with_named_sequence} {
 
   // The products of xgenmm-bf16-dot-matmuls (bf16 activations and
   // weights, f32 accumulators), first stage, its own entry point: cache
-  // tiles 256 x 128 x 128 (M x N x K; column tiles shared among threads,
+  // tiles 256 x 96 x 128 (M x N x K; column tiles shared among threads,
   // the N and K remainders peeled: static, and K's even as K is). K by 128,
   // not the fp32 tiles' 64: half as many accumulator loads and stores per
   // dot product (measured on the Phi-3 qkv shape: 0.65 -> 0.69 of the bf16
@@ -192,7 +199,9 @@ module attributes {transform.with_named_sequence} {
   transform.named_sequence @xgenmm_tile_bf16_cache(%root: !transform.any_op {transform.readonly}) {
     %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %root : (!transform.any_op) -> !transform.any_op
-    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 128, 128]
+    // 96 columns as the fp32 tiles (above): +10-18% on the 1152-column
+    // shapes, level on the Phi-3 ones (RESULTS.md).
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 96, 128]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
     transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">
     transform.include @xgenmm_peel failures(propagate) (%k1) : (!transform.op<"scf.for">) -> ()
@@ -298,7 +307,7 @@ module attributes {transform.with_named_sequence} {
     // Cache tiles; the N remainder peeled off (static: N is). The K
     // remainder needs no peeling: the register tiles take K one at a time.
     %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
-    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 128, 64]
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 96, 64]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
     // The column tiles of a row block are shared among threads.
     transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">

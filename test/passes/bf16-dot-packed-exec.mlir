@@ -4,8 +4,8 @@
 // loops. Every value is a small multiple of 1/32 that bf16 holds exactly,
 // so both results are exact and must agree to the last bit. The shape
 // takes every remainder path: rows 261 (a 256-row cache tile, then 8-row
-// blocks and 5 single rows), K 260 (128 + 128 + 4), N 302 (128 + 128 +
-// 46: packed by 32, 8, 4 and 2 columns; register tiles of 32, 8, 4 and two
+// blocks and 5 single rows), K 260 (128 + 128 + 4), N 302 (3 x 96 + 14:
+// packed by 32, 8, 4 and 2 columns; register tiles of 32, 8, 4 and two
 // columns of FMAs).
 // REQUIRES: avx512bf16
 // RUN: xgenmm-opt %s --xgenmm-cpu-codegen-pipeline=bf16-dot=true \
@@ -16,11 +16,11 @@
 // RUN:   --xgenmm-pack-bf16-tiles | FileCheck %s --check-prefix=IR
 // IR-LABEL: func.func @max_error
 // IR: scf.for {{.*}} step %c256
+// IR: scf.for {{.*}} step %c96
 // IR: scf.for {{.*}} step %c128
-// IR: scf.for {{.*}} step %c128
-// IR: tensor.empty() : tensor<64x256xbf16>
+// IR: tensor.empty() : tensor<64x192xbf16>
 // IR: vector.shuffle {{.*}} : vector<32xbf16>, vector<32xbf16>
-// IR: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]{{.*}} ins({{.*}} : tensor<?x64x2xbf16>, tensor<64x128x2xbf16>)
+// IR: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]{{.*}} ins({{.*}} : tensor<?x64x2xbf16>, tensor<64x96x2xbf16>)
 // IR-SAME: xgenmm.matmul_bf16
 
 // CHECK: bf16 dot vs f32 loops, max error: 0

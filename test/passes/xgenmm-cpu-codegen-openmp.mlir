@@ -1,6 +1,6 @@
 // RUN: xgenmm-opt %s --xgenmm-cpu-codegen-pipeline | FileCheck %s
 
-// The column tiles of a matmul row block (N = 384: three tiles of 128) are
+// The column tiles of a matmul row block (N = 384: four tiles of 96) are
 // shared among threads: the loop the schedule marks xgenmm.parallel becomes
 // an OpenMP work-sharing loop (libomp calls in the LLVM IR); inside it the
 // 8x32 register tiles are vector FMAs (32 lanes: two zmm).
