@@ -13,13 +13,13 @@
 // activations (bandwidth bound: no gain, exact).
 //
 // xgenmm-pack-bf16-tiles, on the schedule's cache tiles of those
-// (@xgenmm_tile_bf16_cache, 256 x 96 x 128): each tile's weight [Kc, Nc]
+// (@xgenmm_tile_bf16_cache, 768 x 96 x 128): each tile's weight [Kc, Nc]
 // is interleaved into k pairs, p[kp, 2 n + j] = w[2 kp + j, n], in a
 // buffer local to the tile (per pair of rows, one shuffle per 32 columns),
 // and the product becomes
 //   out[m, n] += f32(a[m, kp, j]) * f32(p[kp, n, j])
 // over (m, n, kp, j), still marked. The pack is done once per cache tile
-// and shared by its 32 row blocks; the weights stay [K, N] in weights.bin,
+// and shared by its 96 row blocks; the weights stay [K, N] in weights.bin,
 // as decode's matrix-vector products stream them. (Interleaving per
 // register tile instead, two permutes per 16 dot products, held the
 // Phi-3 qkv product at 0.69 of the bf16 peak; packed: 0.86.)

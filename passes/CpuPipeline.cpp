@@ -79,12 +79,18 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   // bf16 dot products: cache tiles first, each tile's weight interleaved
   // into k pairs once (shared by the tile's row blocks), then the register
   // tiles with the others.
+  // The fp32 products likewise: cache tiles, each tile's weight window
+  // copied to contiguous rows once.
   if (options.bf16Dot) {
     XgenmmApplyScheduleOptions bf16Cache;
     bf16Cache.entryPoint = "xgenmm_tile_bf16_cache";
     pm.addPass(createXgenmmApplySchedule(bf16Cache));
     pm.addPass(createXgenmmPackBf16Tiles());
   }
+  XgenmmApplyScheduleOptions cache;
+  cache.entryPoint = "xgenmm_tile_cache";
+  pm.addPass(createXgenmmApplySchedule(cache));
+  pm.addPass(createXgenmmPackWeightTiles());
   XgenmmApplyScheduleOptions tileVec;
   tileVec.entryPoint = "xgenmm_tile_vec";
   pm.addPass(createXgenmmApplySchedule(tileVec));

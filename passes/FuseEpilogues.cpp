@@ -6,9 +6,9 @@
 // contraction and its init are fused into each tile through the destination
 // operands, so that a tile of the product is finished while in cache:
 //
-//   for m in 0..M step 256, n in 0..N step 96 (last partial n peeled):
+//   for m in 0..M step 768, n in 0..N step 96 (last partial n peeled):
 //     c = bias[n:n+96] broadcast         (fused init)
-//     c += a[m:m+256, :] * w[:, n:n+96]   (fused contraction, still marked)
+//     c += a[m:m+768, :] * w[:, n:n+96]   (fused contraction, still marked)
 //     c = gelu(c)                          (the epilogue tile)
 //
 // The schedule then tiles the fused contraction like any other (its cache

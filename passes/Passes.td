@@ -230,7 +230,7 @@ def XgenmmFuseEpilogues : Pass<"xgenmm-fuse-epilogues"> {
     and go through the schedule like the others.
   }];
   let options = [
-    Option<"tileM", "tile-m", "int64_t", /*default=*/"256", "Rows per tile">,
+    Option<"tileM", "tile-m", "int64_t", /*default=*/"768", "Rows per tile">,
     Option<"tileN", "tile-n", "int64_t", /*default=*/"96", "Columns per tile">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
@@ -296,6 +296,26 @@ def XgenmmPackBf16Tiles : Pass<"xgenmm-pack-bf16-tiles"> {
     register tile then reads its k pair as 64 contiguous bf16, the layout
     `vdpbf16ps` takes, with no interleave per register tile: the pack is
     done once per cache tile and shared by all its row blocks.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::scf::SCFDialect"];
+}
+
+def XgenmmPackWeightTiles : Pass<"xgenmm-pack-weight-tiles"> {
+  let summary = "Copy the weight window of each fp32 cache tile into contiguous rows, once per tile";
+  let description = [{
+    Runs on the CPU schedule's fp32 cache tiles (`@xgenmm_tile_cache`:
+    generics marked `xgenmm.tile_matmul`,
+    `out[m, n] += a[m, k] * w[k, n]` with w a static [Kc, Nc] window of a
+    wider [K, N] weight). The window is copied once, by 64-byte vector
+    rows, into a [Kc, Nc] buffer local to the tile, and the product reads
+    the copy: the register tiles of all the tile's row blocks then stream
+    contiguous lines (in place, the window's rows are N elements apart:
+    short runs the prefetchers do not follow, and for N = 1152 eight lines
+    to an L1 set). Windows whose rows are contiguous (N = Nc) are left
+    alone. The buffer becomes each thread's own stack scratch
+    (`xgenmm-parallelize-loops`).
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect",
                            "::mlir::vector::VectorDialect",

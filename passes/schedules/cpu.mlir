@@ -1,29 +1,39 @@
 // The x86-64 (AVX-512) code generation schedule of xgenmm, a transform
-// dialect library with three entry points that xgenmm-apply-schedule runs
+// dialect library with four entry points that xgenmm-apply-schedule runs
 // from the CPU pipeline (passes/CpuPipeline.cpp), embedded in the binaries
 // at build time: @xgenmm_tile_bf16_cache (bf16 dot products only: their
-// cache tiles, before xgenmm-pack-bf16-tiles), @xgenmm_tile_vec and
-// @xgenmm_lower_vec. Tests run it with
+// cache tiles, before xgenmm-pack-bf16-tiles), @xgenmm_tile_cache (the
+// fp32 products' marks and cache tiles, before xgenmm-pack-weight-tiles),
+// @xgenmm_tile_vec (register tiles of every kind) and @xgenmm_lower_vec.
+// Tests run it with
 //   xgenmm-opt --transform-preload-library=transform-library-paths=<this file>
 //              --transform-interpreter=entry-point=<name>
 //
-// @xgenmm_tile_vec, on tensors, before bufferization: the dense
-// contractions marked `xgenmm.matmul` by xgenmm-transpose-dense-weights,
+// @xgenmm_tile_cache and @xgenmm_tile_vec, on tensors, before
+// bufferization: the dense contractions marked `xgenmm.matmul` by
+// xgenmm-transpose-dense-weights,
 //   out[m, n] += a[m, k] * w[k, n]      (w f32, or bf16 extended in the body)
 // with N, K static, become a loop nest around an 8x32 register tile: per k,
 // 8 broadcasts of a, 2 rows of 16 of w, 16 FMAs into 16 zmm accumulators
 // (vector.contract, lowered to outer products by @xgenmm_lower_vec). Every
 // tile is static:
 //   - M dynamic (tokens: image encoding, prefill):
-//     - cache tiles 256 x 96 x 64 (M x N x K); the N remainder, static
-//       because N is, is peeled off (the K remainder needs no peeling).
-//       96 columns, not 128: a 64 x 96 weight tile (24 KB) stays in L1
-//       beside the rows of a, and SigLIP's N = 1152 makes 12 column tiles
-//       (even among 2, 3, 4 or 6 threads) instead of 9 (5 + 4 on 2).
-//       Measured, fraction of the fp32 peak, 2 threads (RESULTS.md):
-//       1152x1152 0.73-0.82 -> 0.82-0.91, 4304x1152 0.71-0.76 -> 0.76-0.82,
-//       3072x9216 0.74-0.76 -> 0.76-0.84. xgenmm-fuse-epilogues tiles by
-//       the same 256 x 96 (its tile-m, tile-n defaults);
+//     - cache tiles 768 x 96 x 64 (M x N x K); the N and K remainders,
+//       static because N and K are, peeled off. xgenmm-pack-weight-tiles
+//       then copies each tile's 64 x 96 weight window (24 KB, in L1 beside
+//       the rows of a) to contiguous rows once, shared by the tile's 96
+//       row blocks.
+//       96 columns, not 128: SigLIP's N = 1152 makes 12 column tiles (even
+//       among 2, 3, 4 or 6 threads) instead of 9 (5 + 4 on 2).
+//       768 rows, not 256: SigLIP's 729 tokens are one row block, so each
+//       weight window is fetched from memory and packed once per product
+//       instead of three times (each fetch's latency is exposed in the
+//       pack). xgenmm-fuse-epilogues tiles by the same 768 x 96 (its
+//       tile-m, tile-n defaults).
+//       Measured, fraction of the fp32 peak, 2 threads, best of 4 rounds
+//       (RESULTS.md): 256 rows unpacked -> 768 rows packed:
+//       1152x4304 0.81 -> 0.86-0.89, 4304x1152 0.85 -> 0.89,
+//       3072x9216 (1024 rows) 0.76 -> 0.83-0.85, 1152x1152 0.90 -> 0.91;
 //     - M by 8; the dynamic M remainder (< 8 rows) is peeled off and done
 //       row by row (a 1x32 tile);
 //     - N by 32, the static remainder peeled off (vectorized at its own
@@ -190,8 +200,11 @@ module attributes {transform.with_named_sequence} {
 
   // The products of xgenmm-bf16-dot-matmuls (bf16 activations and
   // weights, f32 accumulators), first stage, its own entry point: cache
-  // tiles 256 x 96 x 128 (M x N x K; column tiles shared among threads,
-  // the N and K remainders peeled: static, and K's even as K is). K by 128,
+  // tiles 768 x 96 x 128 (M x N x K; column tiles shared among threads,
+  // the N and K remainders peeled: static, and K's even as K is). 768 rows
+  // as the fp32 tiles: SigLIP's 729 tokens one row block, each weight tile
+  // packed once per product (+3-4% on its shapes, level on Phi-3's qkv
+  // at 1024 rows, RESULTS.md). K by 128,
   // not the fp32 tiles' 64: half as many accumulator loads and stores per
   // dot product (measured on the Phi-3 qkv shape: 0.65 -> 0.69 of the bf16
   // peak). xgenmm-pack-bf16-tiles then interleaves each tile's weight into
@@ -201,7 +214,7 @@ module attributes {transform.with_named_sequence} {
     %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %root : (!transform.any_op) -> !transform.any_op
     // 96 columns as the fp32 tiles (above): +10-18% on the 1152-column
     // shapes, level on the Phi-3 ones (RESULTS.md).
-    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 96, 128]
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [768, 96, 128]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
     transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">
     transform.include @xgenmm_peel failures(propagate) (%k1) : (!transform.op<"scf.for">) -> ()
@@ -249,15 +262,38 @@ module attributes {transform.with_named_sequence} {
     transform.yield
   }
 
-  transform.named_sequence @xgenmm_tile_vec(%root: !transform.any_op {transform.readonly}) {
+  // The fp32 products' first stage, its own entry point (before
+  // xgenmm-pack-weight-tiles): the two kinds of `xgenmm.matmul` get their
+  // own marks (tiles are re-matched by them after each step: tiling and
+  // peeling copy the marks), and the products with more than one row their
+  // cache tiles, 768 x 96 x 64 (M x N x K), column tiles shared among
+  // threads, the N and K remainders peeled off (static: N and K are), so
+  // that every tile's weight window is static for the pack.
+  transform.named_sequence @xgenmm_tile_cache(%root: !transform.any_op {transform.readonly}) {
     %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
-    // The two kinds get their own marks: tiles are re-matched by them after
-    // each step (tiling and peeling copy the marks).
     %marked = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul} in %root : (!transform.any_op) -> !transform.any_op
     %mv0 = transform.collect_matching @xgenmm_match_matvec in %marked : (!transform.any_op) -> !transform.any_op
     %mm0 = transform.collect_matching @xgenmm_match_matmul in %marked : (!transform.any_op) -> !transform.any_op
     transform.annotate %mv0 "xgenmm.tile_matvec" : !transform.any_op
     transform.annotate %mm0 "xgenmm.tile_matmul" : !transform.any_op
+
+    %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [768, 96, 64]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
+    // The column tiles of a row block are shared among threads.
+    transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">
+    transform.include @xgenmm_peel failures(propagate) (%k1) : (!transform.op<"scf.for">) -> ()
+    transform.include @xgenmm_peel failures(propagate) (%n1) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    transform.yield
+  }
+
+  // Second stage: the register tiles of every kind (the fp32 products'
+  // marks and cache tiles from @xgenmm_tile_cache).
+  transform.named_sequence @xgenmm_tile_vec(%root: !transform.any_op {transform.readonly}) {
+    %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
 
     // One row: bandwidth bound, the weight streamed row by row. K by 8
     // (outer), N by 64 (inner): 8 rows of w read 256 bytes at a time into a
@@ -300,18 +336,6 @@ module attributes {transform.with_named_sequence} {
     %t4a, %n4, %k4 = transform.structured.tile_using_for %t4g tile_sizes [0, 0, 1, 64] interchange = [0, 1, 3, 2]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.any_op)
     transform.include @xgenmm_peel failures(propagate) (%n4) : (!transform.op<"scf.for">) -> ()
-    transform.apply_patterns to %funcs {
-      transform.apply_patterns.canonicalization
-    } : !transform.any_op
-
-    // Cache tiles; the N remainder peeled off (static: N is). The K
-    // remainder needs no peeling: the register tiles take K one at a time.
-    %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
-    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [256, 96, 64]
-        : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
-    // The column tiles of a row block are shared among threads.
-    transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">
-    transform.include @xgenmm_peel failures(propagate) (%n1) : (!transform.op<"scf.for">) -> ()
     transform.apply_patterns to %funcs {
       transform.apply_patterns.canonicalization
     } : !transform.any_op

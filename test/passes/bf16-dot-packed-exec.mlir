@@ -3,8 +3,8 @@
 // vdpbf16ps) executed against the same product computed by scalar f32
 // loops. Every value is a small multiple of 1/32 that bf16 holds exactly,
 // so both results are exact and must agree to the last bit. The shape
-// takes every remainder path: rows 261 (a 256-row cache tile, then 8-row
-// blocks and 5 single rows), K 260 (128 + 128 + 4), N 302 (3 x 96 + 14:
+// takes every remainder path: rows 773 (a 768-row cache tile of 8-row
+// blocks, then 5 single rows), K 260 (128 + 128 + 4), N 302 (3 x 96 + 14:
 // packed by 32, 8, 4 and 2 columns; register tiles of 32, 8, 4 and two
 // columns of FMAs).
 // REQUIRES: avx512bf16
@@ -15,7 +15,7 @@
 // RUN: xgenmm-opt %s --xgenmm-bf16-dot-matmuls --xgenmm-apply-schedule=entry-point=xgenmm_tile_bf16_cache \
 // RUN:   --xgenmm-pack-bf16-tiles | FileCheck %s --check-prefix=IR
 // IR-LABEL: func.func @max_error
-// IR: scf.for {{.*}} step %c256
+// IR: scf.for {{.*}} step %c768
 // IR: scf.for {{.*}} step %c96
 // IR: scf.for {{.*}} step %c128
 // IR: tensor.empty() : tensor<64x192xbf16>
@@ -110,8 +110,8 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
 }
 
 func.func @main() {
-  %rows = arith.constant dense<0.0> : tensor<261xf32>
-  %dyn = tensor.cast %rows : tensor<261xf32> to tensor<?xf32>
+  %rows = arith.constant dense<0.0> : tensor<773xf32>
+  %dyn = tensor.cast %rows : tensor<773xf32> to tensor<?xf32>
   %e = call @max_error(%dyn) : (tensor<?xf32>) -> f32
   vector.print str "bf16 dot vs f32 loops, max error: "
   vector.print %e : f32

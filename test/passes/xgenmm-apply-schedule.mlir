@@ -1,6 +1,6 @@
 // RUN: xgenmm-opt %s -xgenmm-apply-schedule=entry-point=xgenmm_lower_vec | FileCheck %s
-// RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-bind-weights -xgenmm-lower-to-linalg -canonicalize -cse -xgenmm-transpose-dense-weights -xgenmm-apply-schedule | FileCheck %s --check-prefix=MODEL
-// RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-bind-weights -xgenmm-lower-to-linalg -canonicalize -cse -xgenmm-transpose-dense-weights -xgenmm-fuse-epilogues -canonicalize -xgenmm-apply-schedule | FileCheck %s --check-prefix=FUSED
+// RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-bind-weights -xgenmm-lower-to-linalg -canonicalize -cse -xgenmm-transpose-dense-weights -xgenmm-apply-schedule=entry-point=xgenmm_tile_cache -xgenmm-apply-schedule | FileCheck %s --check-prefix=MODEL
+// RUN: xgenmm-opt %xgenmm_src_root/test/models/tiny.mlir -xgenmm-bind-weights -xgenmm-lower-to-linalg -canonicalize -cse -xgenmm-transpose-dense-weights -xgenmm-fuse-epilogues -canonicalize -xgenmm-apply-schedule=entry-point=xgenmm_tile_cache -xgenmm-apply-schedule | FileCheck %s --check-prefix=FUSED
 // RUN: not xgenmm-opt %s -xgenmm-apply-schedule=entry-point=nope 2>&1 | FileCheck %s --check-prefix=NOENTRY
 // RUN: not xgenmm-opt %s -xgenmm-apply-schedule=schedule=tpu 2>&1 | FileCheck %s --check-prefix=NOSCHED
 
@@ -24,7 +24,7 @@
 // GELU is applied per cache tile, right after that tile's register-tile
 // contractions, inside the same loop.
 // FUSED-LABEL: func.func private @encode_image
-// FUSED: scf.for %{{.*}} step %c256 iter_args(%{{.*}}) -> (tensor<?x40xf32>)
+// FUSED: scf.for %{{.*}} step %c768 iter_args(%{{.*}}) -> (tensor<?x40xf32>)
 // FUSED: vector.contract {{.*}} into vector<8x32xf32>
 // FUSED-NOT: return
 // FUSED: linalg.generic {{.*}} outs(%{{.*}} : tensor<?x40xf32>) attrs = {xgenmm.epilogue}

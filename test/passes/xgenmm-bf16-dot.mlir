@@ -1,7 +1,7 @@
 // RUN: xgenmm-opt %s --xgenmm-bf16-dot-matmuls --split-input-file | FileCheck %s
 // RUN: xgenmm-opt %s --xgenmm-bf16-dot-matmuls --xgenmm-apply-schedule=entry-point=xgenmm_tile_bf16_cache --xgenmm-pack-bf16-tiles --split-input-file | FileCheck %s --check-prefix=PACK
-// RUN: xgenmm-opt %s --xgenmm-bf16-dot-matmuls --xgenmm-apply-schedule=entry-point=xgenmm_tile_bf16_cache --xgenmm-pack-bf16-tiles --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=TILED
-// RUN: xgenmm-opt %s --xgenmm-bf16-dot-matmuls --xgenmm-apply-schedule=entry-point=xgenmm_tile_bf16_cache --xgenmm-pack-bf16-tiles --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse --one-shot-bufferize=bufferize-function-boundaries --xgenmm-lower-bf16-dot --split-input-file | FileCheck %s --check-prefix=DOT
+// RUN: xgenmm-opt %s --xgenmm-bf16-dot-matmuls --xgenmm-apply-schedule=entry-point=xgenmm_tile_bf16_cache --xgenmm-pack-bf16-tiles --xgenmm-apply-schedule=entry-point=xgenmm_tile_cache --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse --split-input-file | FileCheck %s --check-prefix=TILED
+// RUN: xgenmm-opt %s --xgenmm-bf16-dot-matmuls --xgenmm-apply-schedule=entry-point=xgenmm_tile_bf16_cache --xgenmm-pack-bf16-tiles --xgenmm-apply-schedule=entry-point=xgenmm_tile_cache --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse --one-shot-bufferize=bufferize-function-boundaries --xgenmm-lower-bf16-dot --split-input-file | FileCheck %s --check-prefix=DOT
 // The unpacked form (k pairs interleaved per register tile) still lowers.
 // RUN: xgenmm-opt %s --xgenmm-lower-bf16-dot --split-input-file | FileCheck %s --check-prefix=UNPACKED
 
@@ -23,7 +23,7 @@
 // p[kp, 2 n + j] = w[2 kp + j, n]: per pair of rows, 32 columns and then
 // the 8 left interleaved by one shuffle each; the product over the pairs.
 // PACK-LABEL: func.func @encode
-// PACK: scf.for {{.*}} step %c256
+// PACK: scf.for {{.*}} step %c768
 // PACK: tensor.empty() : tensor<48x80xbf16>
 // PACK: scf.for {{.*}} -> (tensor<48x80xbf16>)
 // PACK: vector.shuffle %{{.*}}, %{{.*}} [0, 32, 1, 33, 2, 34, {{.*}}, 31, 63] : vector<32xbf16>, vector<32xbf16>

@@ -11,7 +11,7 @@
 #R = affine_map<(m, n) -> (n)>
 
 // fc1 of a dense layer with a GELU-like epilogue, N = 300 = 3 x 96 + 12:
-// one loop nest over 256 x 96 tiles holding the bias broadcast, the
+// one loop nest over 768 x 96 tiles holding the bias broadcast, the
 // contraction and the epilogue; the partial last column tile (12) peeled
 // into a loop of its own with static widths. The producer of the
 // contraction's input (the scaling generic) is not fused: it is computed
@@ -20,7 +20,7 @@
 // CHECK-LABEL: func.func @fc1
 // CHECK: %[[X:.*]] = linalg.generic {{.*}} ins(%arg0 : tensor<?x48xf32>)
 // CHECK-NOT: linalg.generic
-// CHECK: scf.for %{{.*}} step %c256
+// CHECK: scf.for %{{.*}} step %c768
 // CHECK: scf.for %{{.*}} = %c0 to %c288 step %c96
 // CHECK: tensor.extract_slice %[[X]]
 // CHECK: linalg.generic {{.*}} ins(%{{.*}} : tensor<96xf32>) outs(%{{.*}} : tensor<?x96xf32>)

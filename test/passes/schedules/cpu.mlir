@@ -1,15 +1,15 @@
 // The CPU schedule (passes/schedules/cpu.mlir), run from its source file by
 // the transform interpreter and as embedded in the binaries by
 // xgenmm-apply-schedule: the same tiles either way.
-// RUN: xgenmm-opt %s --transform-preload-library=transform-library-paths=%xgenmm_src_root/passes/schedules/cpu.mlir --transform-interpreter=entry-point=xgenmm_tile_vec --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
-// RUN: xgenmm-opt %s --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
+// RUN: xgenmm-opt %s --transform-preload-library=transform-library-paths=%xgenmm_src_root/passes/schedules/cpu.mlir --transform-interpreter=entry-point=xgenmm_tile_cache --transform-interpreter=entry-point=xgenmm_tile_vec --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
+// RUN: xgenmm-opt %s --xgenmm-apply-schedule=entry-point=xgenmm_tile_cache --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
 
 // M dynamic: 8x32 register tiles (8 broadcasts of a x one 32-wide row of w
 // per k), the accumulator kept in registers over the K loop; the static N
 // remainder (40 = 32 + 8) at its own width; the dynamic M remainder row by
 // row.
 // CHECK-LABEL: func.func @matmul
-// CHECK: scf.for %{{.*}} step %c256
+// CHECK: scf.for %{{.*}} step %c768
 // CHECK: scf.for %{{.*}} step %c8
 // CHECK: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<8x40xf32>, vector<8x32xf32>
 // CHECK: scf.for %{{.*}} = %c0 to %c20 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<8x32xf32>)
