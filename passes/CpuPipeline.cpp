@@ -76,6 +76,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createXgenmmSplitMatvec());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createXgenmmTransposeAttentionKeys());
+  // Attention with static rows and keys one block of query rows at a time,
+  // the scores in cache.
+  pm.addPass(createXgenmmFuseAttention());
+  pm.addPass(createCanonicalizerPass());
   // bf16 dot products: cache tiles first, each tile's weight interleaved
   // into k pairs once (shared by the tile's row blocks), then the register
   // tiles with the others.

@@ -392,6 +392,31 @@ def XgenmmVectorizeElementwise : Pass<"xgenmm-vectorize-elementwise"> {
                            "::mlir::math::MathDialect"];
 }
 
+def XgenmmFuseAttention : Pass<"xgenmm-fuse-attention"> {
+  let summary = "Compute attention one block of query rows at a time, scores to output in cache";
+  let description = [{
+    Runs after `xgenmm-transpose-attention-keys`. Each p v contraction
+    (`xgenmm.attn_pv`) with a static number of query rows and keys (image
+    encoding, the resampler) whose probabilities come from a score
+    contraction (`xgenmm.attn_qk`) is tiled by (batch, kv head, group,
+    `rows` query rows), and the chain back to the scores (scale and mask,
+    row max, exponentials, row sum, normalisation, q k^T and the fills of
+    their accumulators) is fused into each tile: the softmax is row-wise,
+    so a block of rows needs nothing from the others. The scores then live
+    in L2-sized per-tile buffers (each thread's stack scratch) instead of a
+    [heads, rows, keys] matrix larger than the L3 written and read back
+    once per softmax step. The kv-head loop is marked `xgenmm.parallel`;
+    the row-block loop is peeled so that every tile is static. The
+    transposed keys, q, v and the key mask are not fused (computed once).
+  }];
+  let options = [
+    Option<"rows", "rows", "int64_t", /*default=*/"32", "Query rows per tile">,
+  ];
+  let dependentDialects = ["::mlir::scf::SCFDialect",
+                           "::mlir::tensor::TensorDialect",
+                           "::mlir::affine::AffineDialect"];
+}
+
 def XgenmmTransposeAttentionKeys : Pass<"xgenmm-transpose-attention-keys"> {
   let summary = "Give the attention score contraction a transposed copy of the keys and mark the attention contractions";
   let description = [{
