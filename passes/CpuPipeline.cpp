@@ -100,6 +100,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createXgenmmApplySchedule(tileVec));
   // The elementwise generics around them on 16-lane vectors.
   pm.addPass(createXgenmmVectorizeElementwise());
+  // (Canonical indices first: the row reductions' vector accumulators are
+  // then recognised as loop-invariant subsets and carried in registers.)
+  pm.addPass(createCanonicalizerPass());
   pm.addPass(createLoopInvariantSubsetHoistingPass());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createCSEPass());

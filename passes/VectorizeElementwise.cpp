@@ -14,13 +14,19 @@
 //
 // The loop over rows (or heads) of each such op is marked `xgenmm.parallel`
 // (shared among threads by xgenmm-parallelize-loops), as is the row loop of
-// each row reduction (the statistics of the norms and of softmax), which is
-// tiled by one row for that and otherwise left scalar. Gathers and
-// transposes are left to the scalar path.
+// each row reduction (the statistics of the norms, softmax's max and sum).
+// Those are tiled to one row, and a reduction over the innermost loop is
+// then split into 16 partial results, one per lane: a loop of 16-lane
+// vector steps that combine into a vector accumulator, then the 16 lanes
+// combined into the row's result (scalar, once per row); the partial last
+// step is peeled and left scalar. This reorders the sums (16 interleaved
+// partial sums instead of one running sum). Gathers and transposes are
+// left to the scalar path.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
 
+#include "mlir/Analysis/SliceAnalysis.h"
 #include "mlir/Dialect/Linalg/Transforms/Transforms.h"
 #include "mlir/Dialect/Math/Transforms/Approximation.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
@@ -43,17 +49,35 @@ namespace {
 constexpr int64_t kLanes = 16;
 constexpr llvm::StringLiteral kMark = "xgenmm.vectorize";
 
+bool isContraction(linalg::GenericOp op) {
+  return op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.matmul_bf16") ||
+         op->hasAttr("xgenmm.matvec_int4") || op->hasAttr("xgenmm.attn_qk") ||
+         op->hasAttr("xgenmm.attn_qk_dot") || op->hasAttr("xgenmm.attn_pv") ||
+         op->hasAttr("xgenmm.attn_kt");
+}
+
+bool hasVectorOperands(linalg::GenericOp op);
+
 /// Elementwise, f32 (bf16 inputs allowed), arithmetic only, every operand
 /// contiguous along the innermost loop or broadcast along it.
 bool isCandidate(linalg::GenericOp op) {
-  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.matmul_bf16") ||
-      op->hasAttr("xgenmm.matvec_int4") ||
-      op->hasAttr("xgenmm.attn_qk") || op->hasAttr("xgenmm.attn_qk_dot") ||
-      op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt"))
+  if (isContraction(op))
     return false;
   if (op.getNumReductionLoops() != 0 || op.getNumLoops() == 0 ||
       op.getNumDpsInits() != 1 || !op.hasPureTensorSemantics())
     return false;
+  if (!hasVectorOperands(op))
+    return false;
+  for (OpOperand &init : op.getDpsInitsMutable())
+    if (!op.getMatchingIndexingMap(&init).isIdentity())
+      return false;
+  return true;
+}
+
+/// f32 (bf16 inputs allowed) operands, each read contiguously along the
+/// innermost loop or broadcast along it; an arithmetic body; an innermost
+/// extent of at least one vector (or dynamic).
+bool hasVectorOperands(linalg::GenericOp op) {
   unsigned inner = op.getNumLoops() - 1;
   for (OpOperand &operand : op->getOpOperands()) {
     auto type = dyn_cast<RankedTensorType>(operand.get().getType());
@@ -65,8 +89,6 @@ bool isCandidate(linalg::GenericOp op) {
     bool usesInner = map.isFunctionOfDim(inner);
     if (usesInner && map.getResults().back() != getAffineDimExpr(inner, op.getContext()))
       return false; // strided along the vector: a transpose
-    if (op.isDpsInit(&operand) && !map.isIdentity())
-      return false;
   }
   for (Operation &inner : op.getBody()->without_terminator())
     if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
@@ -75,15 +97,28 @@ bool isCandidate(linalg::GenericOp op) {
   return ShapedType::isDynamic(extent) || extent >= kLanes;
 }
 
+/// A reduction over the innermost loop only, into one f32 result whose
+/// combiner is a sum or a maximum (the statistics of the norms, softmax's
+/// max and sum): split into 16 lanes' partial results.
+bool isLaneReduction(linalg::GenericOp op) {
+  if (isContraction(op) || !op.hasPureTensorSemantics() || op.getNumLoops() < 2 ||
+      op.getNumReductionLoops() != 1 || op.getNumDpsInits() != 1 ||
+      op.getIteratorTypesArray().back() != utils::IteratorType::reduction)
+    return false;
+  if (!cast<RankedTensorType>(op.getDpsInits()[0].getType()).getElementType().isF32())
+    return false;
+  SmallVector<Operation *> combiners;
+  if (!matchReduction(op.getRegionOutputArgs(), 0, combiners) || combiners.size() != 1 ||
+      !isa<arith::AddFOp, arith::MaximumFOp, arith::MaxNumFOp>(combiners[0]))
+    return false;
+  return hasVectorOperands(op);
+}
+
 /// A row reduction worth sharing among threads: reduction loops only
 /// after the parallel ones, and a parallel loop before them that is not a
 /// single iteration.
 bool isSharedReduction(linalg::GenericOp op) {
-  if (op->hasAttr("xgenmm.matmul") || op->hasAttr("xgenmm.matmul_bf16") ||
-      op->hasAttr("xgenmm.matvec_int4") ||
-      op->hasAttr("xgenmm.attn_qk") || op->hasAttr("xgenmm.attn_qk_dot") ||
-      op->hasAttr("xgenmm.attn_pv") || op->hasAttr("xgenmm.attn_kt") ||
-      op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics())
+  if (isContraction(op) || op.getNumReductionLoops() == 0 || !op.hasPureTensorSemantics())
     return false;
   SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
   SmallVector<int64_t> extents = op.getStaticLoopRanges();
@@ -106,6 +141,27 @@ bool isSharedReduction(linalg::GenericOp op) {
     if (extents[d] != 1)
       return false;
   return true;
+}
+
+/// acc[..] = combine_k f(x[.., k]) -> part[.., 16] = combine over 16-lane
+/// steps (vectorized with the elementwise tiles), then acc = combine of the
+/// 16 lanes. The last partial step is peeled and stays scalar.
+void splitLanes(RewriterBase &rewriter, linalg::GenericOp op) {
+  SmallVector<OpFoldResult> sizes(op.getNumLoops(), rewriter.getIndexAttr(0));
+  sizes.back() = rewriter.getIndexAttr(kLanes);
+  rewriter.setInsertionPoint(op);
+  FailureOr<scf::SCFTilingResult> split = scf::tileReductionUsingScf(
+      rewriter, cast<PartialReductionOpInterface>(op.getOperation()), sizes);
+  if (failed(split) || split->loops.empty())
+    return;
+  rewriter.replaceOp(op, split->replacements);
+  for (Operation *t : split->tiledOps)
+    t->setAttr(kMark, rewriter.getUnitAttr());
+  if (auto steps = dyn_cast<scf::ForOp>(split->loops.back().getOperation())) {
+    scf::ForOp partial;
+    if (succeeded(scf::peelForLoopAndSimplifyBounds(rewriter, steps, partial)) && partial)
+      partial->walk([](linalg::GenericOp g) { g->removeAttr(kMark); });
+  }
 }
 
 struct XgenmmVectorizeElementwisePass
@@ -151,31 +207,47 @@ struct XgenmmVectorizeElementwisePass
       }
     }
 
-    // Row reductions (norm statistics, softmax's max and sum) stay scalar,
-    // but their rows are shared among threads: the first parallel loop
-    // that is not a single iteration is tiled by one and marked.
+    // Row reductions (norm statistics, softmax's max and sum): their rows
+    // are shared among threads (the first parallel loop that is not a
+    // single iteration is marked), and those over the innermost loop are
+    // taken one row at a time and split into 16 lanes' partial results.
     SmallVector<linalg::GenericOp> reductions;
     getOperation()->walk([&](linalg::GenericOp op) {
-      if (isSharedReduction(op))
+      if (isSharedReduction(op) || isLaneReduction(op))
         reductions.push_back(op);
     });
     for (linalg::GenericOp op : reductions) {
-      SmallVector<int64_t> extents = op.getStaticLoopRanges();
-      SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
-      unsigned d = 0;
-      while (iterators[d] == utils::IteratorType::parallel && extents[d] == 1)
-        ++d;
-      SmallVector<int64_t> sizes(op.getNumLoops(), 0);
-      sizes[d] = 1;
-      scf::SCFTilingOptions tiling;
-      tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
-      rewriter.setInsertionPoint(op);
-      FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
-          rewriter, cast<TilingInterface>(op.getOperation()), tiling);
-      if (failed(tiled) || tiled->loops.size() != 1)
-        continue;
-      rewriter.replaceOp(op, tiled->replacements);
-      tiled->loops[0]->setAttr("xgenmm.parallel", rewriter.getUnitAttr());
+      bool lanes = isLaneReduction(op);
+      linalg::GenericOp row = op;
+      if (isSharedReduction(op)) {
+        SmallVector<int64_t> extents = op.getStaticLoopRanges();
+        SmallVector<utils::IteratorType> iterators = op.getIteratorTypesArray();
+        unsigned d = 0;
+        while (iterators[d] == utils::IteratorType::parallel && extents[d] == 1)
+          ++d;
+        // Only the shared loop, or (to split the lanes) every parallel loop
+        // that is not a single iteration.
+        SmallVector<int64_t> sizes(op.getNumLoops(), 0);
+        sizes[d] = 1;
+        if (lanes)
+          for (unsigned e = d; e + 1 < op.getNumLoops(); ++e)
+            if (extents[e] != 1)
+              sizes[e] = 1;
+        scf::SCFTilingOptions tiling;
+        tiling.setTileSizes(getAsIndexOpFoldResult(ctx, sizes));
+        rewriter.setInsertionPoint(op);
+        FailureOr<scf::SCFTilingResult> tiled = scf::tileUsingSCF(
+            rewriter, cast<TilingInterface>(op.getOperation()), tiling);
+        if (failed(tiled) || tiled->loops.empty() || tiled->tiledOps.size() != 1)
+          continue;
+        rewriter.replaceOp(op, tiled->replacements);
+        tiled->loops[0]->setAttr("xgenmm.parallel", rewriter.getUnitAttr());
+        row = dyn_cast<linalg::GenericOp>(tiled->tiledOps[0]);
+        if (!row)
+          continue;
+      }
+      if (lanes)
+        splitLanes(rewriter, row);
     }
 
     // Static tile shapes (the peeled bounds folded into the slices).

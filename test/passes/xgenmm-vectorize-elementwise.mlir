@@ -50,12 +50,40 @@ func.func @keys(%x: tensor<4x?xf32>) -> tensor<4x?xf32> {
   return %r : tensor<4x?xf32>
 }
 
-// Left alone: a transpose, a row reduction, and a gather.
+// A row reduction over the innermost loop: one row at a time (the rows
+// shared among threads), 16 lanes' partial sums over 16-lane steps, the
+// lanes summed once per row (linalg.reduce); 40 = 2 x 16 + 8, the last 8
+// peeled and scalar.
+// CHECK-LABEL: func.func @row_sum
+// CHECK: scf.for %[[R:.*]] = %c0 to %c32 step %c1
+// CHECK: %[[Z:.*]] = linalg.fill {{.*}} -> tensor<1x16xf32>
+// CHECK: scf.for {{.*}} = %c0 to %c32 step %c16 iter_args(%{{.*}} = %[[Z]])
+// CHECK: vector.transfer_read {{.*}} : tensor<1x16xf32>, vector<1x16xf32>
+// CHECK: arith.addf {{.*}} : vector<1x16xf32>
+// CHECK: linalg.generic {{.*}} outs(%{{.*}} : tensor<1x8xf32>)
+// CHECK: linalg.reduce ins(%{{.*}} : tensor<1x16xf32>) outs(%{{.*}} : tensor<1xf32>) dimensions = [1]
+// CHECK: } {xgenmm.parallel}
+func.func @row_sum(%x: tensor<32x40xf32>) -> tensor<32xf32> {
+  %zero = arith.constant 0.0 : f32
+  %e1 = tensor.empty() : tensor<32xf32>
+  %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<32xf32>) -> tensor<32xf32>
+  %s = linalg.generic {indexing_maps = [#I, #R], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<32x40xf32>) outs(%f : tensor<32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %o : f32
+    linalg.yield %v : f32
+  } -> tensor<32xf32>
+  return %s : tensor<32xf32>
+}
+
+// Left alone: a transpose, a reduction over a strided operand (a column
+// sum), a reduction shorter than a vector, and a gather.
 // CHECK-LABEL: func.func @others
 // CHECK-NOT: vector.
 // CHECK: return
-func.func @others(%x: tensor<32x32xf32>, %ids: tensor<32xi32>, %table: tensor<64x32xf32>)
-    -> (tensor<32x32xf32>, tensor<32xf32>, tensor<32x32xf32>) {
+func.func @others(%x: tensor<32x32xf32>, %ids: tensor<32xi32>, %table: tensor<64x32xf32>,
+                  %narrow: tensor<32x8xf32>)
+    -> (tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32x32xf32>) {
   %e = tensor.empty() : tensor<32x32xf32>
   %t = linalg.generic {indexing_maps = [#T, #I], iterator_types = ["parallel", "parallel"]}
       ins(%x : tensor<32x32xf32>) outs(%e : tensor<32x32xf32>) {
@@ -65,8 +93,14 @@ func.func @others(%x: tensor<32x32xf32>, %ids: tensor<32xi32>, %table: tensor<64
   %zero = arith.constant 0.0 : f32
   %e1 = tensor.empty() : tensor<32xf32>
   %f = linalg.fill ins(%zero : f32) outs(%e1 : tensor<32xf32>) -> tensor<32xf32>
-  %s = linalg.generic {indexing_maps = [#I, #R], iterator_types = ["parallel", "reduction"]}
+  %s = linalg.generic {indexing_maps = [#T, #R], iterator_types = ["parallel", "reduction"]}
       ins(%x : tensor<32x32xf32>) outs(%f : tensor<32xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %v = arith.addf %a, %o : f32
+    linalg.yield %v : f32
+  } -> tensor<32xf32>
+  %n = linalg.generic {indexing_maps = [#I, #R], iterator_types = ["parallel", "reduction"]}
+      ins(%narrow : tensor<32x8xf32>) outs(%f : tensor<32xf32>) {
   ^bb0(%a: f32, %o: f32):
     %v = arith.addf %a, %o : f32
     linalg.yield %v : f32
@@ -79,5 +113,5 @@ func.func @others(%x: tensor<32x32xf32>, %ids: tensor<32xi32>, %table: tensor<64
     %v = tensor.extract %table[%row, %col] : tensor<64x32xf32>
     linalg.yield %v : f32
   } -> tensor<32x32xf32>
-  return %t, %s, %g : tensor<32x32xf32>, tensor<32xf32>, tensor<32x32xf32>
+  return %t, %s, %n, %g : tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32x32xf32>
 }
