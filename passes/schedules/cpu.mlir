@@ -107,6 +107,49 @@ module attributes {transform.with_named_sequence} {
     transform.yield %m : !transform.any_op
   }
 
+  // Matches a 6-D attention contraction whose N (dim 4) is static and
+  // strictly between `lo` and `hi` (the remainder of the 32-column tiles,
+  // e.g. 25 of SigLIP's 729 keys): split into 16 + 8 + columns below.
+  transform.named_sequence @xgenmm_match_n_17_31_6d(%op: !transform.any_op {transform.readonly}) -> !transform.any_op {
+    transform.match.operation_name %op ["linalg.generic"] : !transform.any_op
+    %lo = transform.param.constant 16 : i64 -> !transform.param<i64>
+    %hi = transform.param.constant 32 : i64 -> !transform.param<i64>
+    %m = transform.match.structured failures(propagate) %op : (!transform.any_op) -> !transform.any_op {
+    ^bb0(%s: !transform.any_op):
+      %d = transform.match.structured.dim %s[4] : (!transform.any_op) -> !transform.param<i64>
+      transform.match.param.cmpi gt %d, %lo : !transform.param<i64>
+      transform.match.param.cmpi lt %d, %hi : !transform.param<i64>
+      transform.match.structured.yield %s : !transform.any_op
+    }
+    transform.yield %m : !transform.any_op
+  }
+  transform.named_sequence @xgenmm_match_n_9_15_6d(%op: !transform.any_op {transform.readonly}) -> !transform.any_op {
+    transform.match.operation_name %op ["linalg.generic"] : !transform.any_op
+    %lo = transform.param.constant 8 : i64 -> !transform.param<i64>
+    %hi = transform.param.constant 16 : i64 -> !transform.param<i64>
+    %m = transform.match.structured failures(propagate) %op : (!transform.any_op) -> !transform.any_op {
+    ^bb0(%s: !transform.any_op):
+      %d = transform.match.structured.dim %s[4] : (!transform.any_op) -> !transform.param<i64>
+      transform.match.param.cmpi gt %d, %lo : !transform.param<i64>
+      transform.match.param.cmpi lt %d, %hi : !transform.param<i64>
+      transform.match.structured.yield %s : !transform.any_op
+    }
+    transform.yield %m : !transform.any_op
+  }
+  transform.named_sequence @xgenmm_match_n_2_7_6d(%op: !transform.any_op {transform.readonly}) -> !transform.any_op {
+    transform.match.operation_name %op ["linalg.generic"] : !transform.any_op
+    %lo = transform.param.constant 1 : i64 -> !transform.param<i64>
+    %hi = transform.param.constant 8 : i64 -> !transform.param<i64>
+    %m = transform.match.structured failures(propagate) %op : (!transform.any_op) -> !transform.any_op {
+    ^bb0(%s: !transform.any_op):
+      %d = transform.match.structured.dim %s[4] : (!transform.any_op) -> !transform.param<i64>
+      transform.match.param.cmpi gt %d, %lo : !transform.param<i64>
+      transform.match.param.cmpi lt %d, %hi : !transform.param<i64>
+      transform.match.structured.yield %s : !transform.any_op
+    }
+    transform.yield %m : !transform.any_op
+  }
+
   // The attention contractions (xgenmm-transpose-attention-keys), per
   // (batch, kv head, group) row-major matmuls with M = queries:
   //   q k^T: s x d times d x t (the transposed keys), t dynamic;
@@ -146,6 +189,31 @@ module attributes {transform.with_named_sequence} {
     transform.apply_patterns to %funcs {
       transform.apply_patterns.canonicalization
     } : !transform.any_op
+    // A static remainder of the keys (SigLIP's 729 = 22 x 32 + 25, the
+    // resampler's 857 = 26 x 32 + 25) in 16 + 8 + single columns: a
+    // vector<8x25> accumulator is no register shape (its lanes were moved
+    // through the stack one by one: the 3% of the keys took 19% of the
+    // fused attention's time).
+    %qk_r = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    %qk_r16 = transform.collect_matching @xgenmm_match_n_17_31_6d in %qk_r : (!transform.any_op) -> !transform.any_op
+    %qk_t16, %ql16 = transform.structured.tile_using_for %qk_r16 tile_sizes [0, 0, 0, 0, 16, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.include @xgenmm_peel failures(propagate) (%ql16) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    %qk_s = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    %qk_r8 = transform.collect_matching @xgenmm_match_n_9_15_6d in %qk_s : (!transform.any_op) -> !transform.any_op
+    %qk_t8, %ql8 = transform.structured.tile_using_for %qk_r8 tile_sizes [0, 0, 0, 0, 8, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.include @xgenmm_peel failures(propagate) (%ql8) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    %qk_u = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
+    %qk_r1 = transform.collect_matching @xgenmm_match_n_2_7_6d in %qk_u : (!transform.any_op) -> !transform.any_op
+    %qk_t1, %ql1 = transform.structured.tile_using_for %qk_r1 tile_sizes [0, 0, 0, 0, 1, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
     %qk_rest = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
     %qk_dyn = transform.collect_matching @xgenmm_match_dynamic_n_6d in %qk_rest : (!transform.any_op) -> !transform.any_op
     %qk_cols, %qc = transform.structured.tile_using_for %qk_dyn tile_sizes [0, 0, 0, 0, 1, 0]
