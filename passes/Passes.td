@@ -382,8 +382,16 @@ def XgenmmVectorizeElementwise : Pass<"xgenmm-vectorize-elementwise"> {
     A partial last step (a dynamic extent such as the keys, or a width not
     divisible by 16) is peeled off and left scalar. `math.exp`, `math.tanh`
     and `math.erf` on vectors become MLIR's polynomial approximations (libm
-    has no vector entry points); scalar code keeps libm. Reductions,
-    gathers and transposes are left alone.
+    has no vector entry points); scalar code keeps libm.
+
+    Row reductions (the norms' statistics, softmax's max and sum) have
+    their rows shared among threads. Those over the innermost loop whose
+    combiner is an f32 sum or maximum are taken one row at a time and split
+    into 16 lanes' partial results: a loop of 16-lane steps combining into
+    a vector accumulator (carried in registers once the pipeline has hoisted
+    it), the partial last step peeled and scalar, then the 16 lanes
+    combined into the row's result. This reorders the sums. Gathers and
+    transposes are left alone.
   }];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::vector::VectorDialect",

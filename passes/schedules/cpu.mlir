@@ -43,7 +43,8 @@
 // The attention contractions marked by xgenmm-transpose-attention-keys (q k^T
 // over transposed keys, p v) take the same 8x32 tiles per (batch, kv head,
 // group), with a dynamic N remainder (the keys of prefill and decode) done
-// column by column (@xgenmm_tile_attention); decode's scores
+// column by column and a static one (SigLIP's 729 keys: 22 x 32 + 25) as
+// 16 + 8 + single columns (@xgenmm_tile_attention); decode's scores
 // (`xgenmm.attn_qk_dot`) are dot products over the keys as stored, key
 // after key (the heads inner).
 // Vectorization is per op; the contraction patterns run before any
