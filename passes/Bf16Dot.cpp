@@ -1,6 +1,6 @@
 //===- Bf16Dot.cpp - matrix products on AVX512-BF16 dot products ----------===//
 //
-// Three passes for CPUs with AVX512-BF16 (`vdpbf16ps`: 16 lanes, each the
+// Four passes for CPUs with AVX512-BF16 (`vdpbf16ps`: 16 lanes, each the
 // sum of two bf16 x bf16 products added to an f32 accumulator), twice the
 // fp32 FMA rate (benchmarks/MachineLimits.h measures both):
 //
@@ -11,6 +11,14 @@
 //   out[m, n] += f32(a_bf16[m, k]) * f32(w[k, n])
 // marked `xgenmm.matmul_bf16` instead. Decode's one-row products keep f32
 // activations (bandwidth bound: no gain, exact).
+//
+// xgenmm-bf16-dot-attention, on linalg after the keys are transposed: the
+// score contraction q k^T (`xgenmm.attn_qk`, even head dimension) reads q
+// rounded to bf16 and the transposed keys written as bf16 by their
+// transpose, and is marked `xgenmm.attn_qk_bf16` as well; the schedule
+// tiles its head dimension by pairs. Its register tiles carry unit loops
+// (b, h, g) around (rows, keys, pair); xgenmm-lower-bf16-dot shape-casts
+// them away first. The softmax and p v stay fp32.
 //
 // xgenmm-pack-bf16-tiles, on the schedule's cache tiles of those
 // (@xgenmm_tile_bf16_cache, 768 x 96 x 128): each tile's weight [Kc, Nc]
@@ -46,6 +54,7 @@
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace mlir::xgenmm {
+#define GEN_PASS_DEF_XGENMMBF16DOTATTENTION
 #define GEN_PASS_DEF_XGENMMBF16DOTMATMULS
 #define GEN_PASS_DEF_XGENMMLOWERBF16DOT
 #define GEN_PASS_DEF_XGENMMPACKBF16TILES
@@ -118,6 +127,98 @@ struct XgenmmBf16DotMatmulsPass
           product->setAttr(attr.getName(), attr.getValue());
       product->setAttr("xgenmm.matmul_bf16", b.getUnitAttr());
       b.replaceOp(g, product.getResults());
+    }
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// xgenmm-bf16-dot-attention
+//===----------------------------------------------------------------------===//
+
+/// bf16(x) by an elementwise generic (x as is if it is bf16 already).
+Value roundToBf16(OpBuilder &b, Location loc, Value x) {
+  auto type = cast<RankedTensorType>(x.getType());
+  if (type.getElementType().isBF16())
+    return x;
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, x);
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getBF16Type());
+  AffineMap id = b.getMultiDimIdentityMap(type.getRank());
+  return linalg::GenericOp::create(
+             b, loc, TypeRange{empty.getType()}, ValueRange{x}, ValueRange{empty},
+             ArrayRef<AffineMap>{id, id},
+             SmallVector<utils::IteratorType>(type.getRank(), utils::IteratorType::parallel),
+             [](OpBuilder &nb, Location l, ValueRange args) {
+               Value t = arith::TruncFOp::create(nb, l, nb.getBF16Type(), args[0]);
+               linalg::YieldOp::create(nb, l, t);
+             })
+      .getResult(0);
+}
+
+struct XgenmmBf16DotAttentionPass
+    : xgenmm::impl::XgenmmBf16DotAttentionBase<XgenmmBf16DotAttentionPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> scores;
+    getOperation()->walk([&](linalg::GenericOp g) {
+      // Loops (b, h, g, s, t, d); d static and even.
+      if (!g->hasAttr("xgenmm.attn_qk") || g->hasAttr("xgenmm.attn_qk_bf16") ||
+          g.getNumLoops() != 6 || g.getNumDpsInputs() != 2 || !g.hasPureTensorSemantics())
+        return;
+      int64_t d = g.getStaticLoopRanges()[5];
+      if (ShapedType::isDynamic(d) || d % 2 != 0)
+        return;
+      // Only scores over keys transposed for them (the model's attention,
+      // not a bare contraction): the transpose writes the bf16 keys.
+      auto transpose = g.getDpsInputs()[1].getDefiningOp<linalg::GenericOp>();
+      if (!transpose || !transpose->hasAttr("xgenmm.attn_kt") || !transpose->hasOneUse())
+        return;
+      scores.push_back(g);
+    });
+    IRRewriter b(&getContext());
+    for (linalg::GenericOp g : scores) {
+      Location loc = g.getLoc();
+      b.setInsertionPoint(g);
+      Value q = roundToBf16(b, loc, g.getDpsInputs()[0]);
+      // The keys: their transpose writes bf16 (one pass either way).
+      Value kt = g.getDpsInputs()[1];
+      auto transpose = kt.getDefiningOp<linalg::GenericOp>();
+      if (cast<RankedTensorType>(kt.getType()).getElementType().isF32()) {
+        b.setInsertionPoint(transpose);
+        SmallVector<OpFoldResult> sizes =
+            tensor::getMixedSizes(b, loc, transpose.getDpsInits()[0]);
+        Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getBF16Type());
+        auto rounded = linalg::GenericOp::create(
+            b, transpose.getLoc(), TypeRange{empty.getType()}, transpose.getDpsInputs(),
+            ValueRange{empty}, transpose.getIndexingMapsArray(),
+            transpose.getIteratorTypesArray(), [](OpBuilder &nb, Location l, ValueRange args) {
+              Value x = args[0];
+              if (!x.getType().isBF16())
+                x = arith::TruncFOp::create(nb, l, nb.getBF16Type(), x);
+              linalg::YieldOp::create(nb, l, x);
+            });
+        rounded->setAttr("xgenmm.attn_kt", b.getUnitAttr());
+        kt = rounded.getResult(0);
+        b.setInsertionPoint(g);
+      } else {
+        transpose = nullptr;
+        kt = roundToBf16(b, loc, kt);
+      }
+      // scores += f32(q) * f32(kt)
+      auto product = linalg::GenericOp::create(
+          b, loc, g.getResultTypes(), ValueRange{q, kt}, g.getDpsInits(),
+          g.getIndexingMapsArray(), g.getIteratorTypesArray(),
+          [](OpBuilder &nb, Location l, ValueRange args) {
+            Value x = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[0]);
+            Value y = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[1]);
+            Value p = arith::MulFOp::create(nb, l, x, y);
+            Value s = arith::AddFOp::create(nb, l, args[2], p);
+            linalg::YieldOp::create(nb, l, s);
+          });
+      for (NamedAttribute attr : g->getDiscardableAttrs())
+        product->setAttr(attr.getName(), attr.getValue());
+      product->setAttr("xgenmm.attn_qk_bf16", b.getUnitAttr());
+      b.replaceOp(g, product.getResults());
+      if (transpose && transpose->use_empty())
+        b.eraseOp(transpose);
     }
   }
 };
@@ -273,6 +374,17 @@ vector::TransferReadOp bf16Read(Value v) {
   return nullptr;
 }
 
+/// Whether `v` is f32 extended from bf16 (through shape casts).
+bool isBf16Extension(Value v) {
+  for (Operation *def = v.getDefiningOp(); def; def = def->getOperand(0).getDefiningOp()) {
+    if (auto ext = dyn_cast<arith::ExtFOp>(def))
+      return cast<VectorType>(ext.getIn().getType()).getElementType().isBF16();
+    if (!isa<vector::ShapeCastOp>(def))
+      return false;
+  }
+  return false;
+}
+
 /// The bf16 operands of a register-tile contraction over one k pair, in
 /// the forms the dot products take: per row m its pair lhs[m, 0..1], and
 /// the weight as pairs, [rhs[0, 0], rhs[1, 0], rhs[0, 1], rhs[1, 1], ...]
@@ -292,15 +404,6 @@ FailureOr<PairOperands> matchPairContraction(vector::ContractionOp op, PatternRe
   if (op.getKind() != vector::CombiningKind::ADD || !accType || accType.getRank() != 2 ||
       !accType.getElementType().isF32())
     return failure();
-  auto isBf16Extension = [](Value v) {
-    for (Operation *def = v.getDefiningOp(); def; def = def->getOperand(0).getDefiningOp()) {
-      if (auto ext = dyn_cast<arith::ExtFOp>(def))
-        return cast<VectorType>(ext.getIn().getType()).getElementType().isBF16();
-      if (!isa<vector::ShapeCastOp>(def))
-        return false;
-    }
-    return false;
-  };
   if (!isBf16Extension(op.getLhs()) || !isBf16Extension(op.getRhs()))
     return failure();
   Value lhs = bf16Source(b, op.getLhs()), rhs = bf16Source(b, op.getRhs());
@@ -344,6 +447,94 @@ FailureOr<PairOperands> matchPairContraction(vector::ContractionOp op, PatternRe
   }
   return PairOperands{lhs, vector::ShuffleOp::create(b, loc, w0, w1, mask), rows, cols};
 }
+
+/// A bf16 pair contraction with unit dimensions around its (m, n, k), the
+/// register tiles of the bf16 q k^T (loops b, h, g, s, t, d as
+/// [1, 1, 1, rows, cols, 2]), as the 2-d form ContractToDot takes: its
+/// operands shape-cast to [rows, 2], [2, cols] and [rows, cols] (the unit
+/// dimensions dropped, the others in the same order).
+struct FlattenPairContract : OpRewritePattern<vector::ContractionOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(vector::ContractionOp op,
+                                PatternRewriter &b) const override {
+    auto accType = dyn_cast<VectorType>(op.getAccType());
+    if (op.getKind() != vector::CombiningKind::ADD || !accType || accType.getRank() <= 2 ||
+        !accType.getElementType().isF32() || !isBf16Extension(op.getLhs()) ||
+        !isBf16Extension(op.getRhs()))
+      return failure();
+    SmallVector<AffineMap> maps = op.getIndexingMapsArray();
+    auto lhsType = cast<VectorType>(op.getLhsType());
+    auto rhsType = cast<VectorType>(op.getRhsType());
+    unsigned numDims = maps[0].getNumDims();
+    // Each loop's size and in which operands it appears.
+    SmallVector<int64_t> size(numDims, -1);
+    SmallVector<std::array<int, 3>> position(numDims, {-1, -1, -1});
+    ArrayRef<int64_t> shapes[3] = {lhsType.getShape(), rhsType.getShape(), accType.getShape()};
+    for (unsigned o = 0; o < 3; ++o)
+      for (auto [i, expr] : llvm::enumerate(maps[o].getResults())) {
+        auto dim = dyn_cast<AffineDimExpr>(expr);
+        if (!dim)
+          return failure();
+        size[dim.getPosition()] = shapes[o][i];
+        position[dim.getPosition()][o] = static_cast<int>(i);
+      }
+    // m: in lhs and acc; n: in rhs and acc; k: in lhs and rhs. Every loop
+    // but one of each role has size 1.
+    SmallVector<unsigned> roles[3];
+    for (unsigned d = 0; d < numDims; ++d) {
+      bool inL = position[d][0] >= 0, inR = position[d][1] >= 0, inA = position[d][2] >= 0;
+      if (inL && inA && !inR)
+        roles[0].push_back(d);
+      else if (inR && inA && !inL)
+        roles[1].push_back(d);
+      else if (inL && inR && !inA)
+        roles[2].push_back(d);
+      else if (size[d] != 1)
+        return failure();
+    }
+    unsigned pick[3];
+    for (unsigned r = 0; r < 3; ++r) {
+      if (roles[r].empty())
+        return failure();
+      pick[r] = roles[r].front();
+      unsigned wide = 0;
+      for (unsigned d : roles[r])
+        if (size[d] != 1) {
+          pick[r] = d;
+          ++wide;
+        }
+      if (wide > 1)
+        return failure();
+    }
+    unsigned m = pick[0], n = pick[1], k = pick[2];
+    // Shape casts keep the order of the dimensions that are not 1.
+    auto before = [&](unsigned x, unsigned y, unsigned operand) {
+      return size[x] == 1 || size[y] == 1 || position[x][operand] < position[y][operand];
+    };
+    if (size[k] != 2 || !before(m, k, 0) || !before(k, n, 1) || !before(m, n, 2))
+      return failure();
+    int64_t rows = size[m], cols = size[n];
+    Location loc = op.getLoc();
+    Type f32 = b.getF32Type();
+    Value lhs = vector::ShapeCastOp::create(b, loc, VectorType::get({rows, 2}, f32), op.getLhs());
+    Value rhs = vector::ShapeCastOp::create(b, loc, VectorType::get({2, cols}, f32), op.getRhs());
+    Value acc = vector::ShapeCastOp::create(b, loc, VectorType::get({rows, cols}, f32), op.getAcc());
+    MLIRContext *ctx = op.getContext();
+    AffineExpr dm, dn, dk;
+    bindDims(ctx, dm, dn, dk);
+    auto contract = vector::ContractionOp::create(
+        b, loc, lhs, rhs, acc,
+        b.getAffineMapArrayAttr({AffineMap::get(3, 0, {dm, dk}, ctx),
+                                 AffineMap::get(3, 0, {dk, dn}, ctx),
+                                 AffineMap::get(3, 0, {dm, dn}, ctx)}),
+        b.getArrayAttr({vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+                        vector::IteratorTypeAttr::get(ctx, vector::IteratorType::parallel),
+                        vector::IteratorTypeAttr::get(ctx, vector::IteratorType::reduction)}));
+    b.replaceOpWithNewOp<vector::ShapeCastOp>(op, accType, contract.getResult());
+    return success();
+  }
+};
 
 /// The register tiles of @xgenmm_tile_bf16_dot: per row one broadcast of
 /// its pair as 32 bits, per 16 (8, 4) columns one x86vector.avx512.dot;
@@ -452,7 +643,7 @@ struct XgenmmLowerBf16DotPass
       (void)applyOpPatternsGreedily(weightReads, std::move(flatten));
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<ContractToDot>(&getContext());
+    patterns.add<FlattenPairContract, ContractToDot>(&getContext());
     if (failed(applyPatternsGreedily(getOperation(), std::move(patterns))))
       return signalPassFailure();
   }

@@ -76,6 +76,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createXgenmmSplitMatvec());
   pm.addPass(createCanonicalizerPass());
   pm.addPass(createXgenmmTransposeAttentionKeys());
+  // q k^T over bf16-rounded q and keys (dot products), with the products.
+  if (options.bf16Dot)
+    pm.addPass(createXgenmmBf16DotAttention());
   // Attention with static rows and keys one block of query rows at a time,
   // the scores in cache.
   pm.addPass(createXgenmmFuseAttention());

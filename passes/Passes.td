@@ -278,6 +278,22 @@ def XgenmmBf16DotMatmuls : Pass<"xgenmm-bf16-dot-matmuls"> {
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }
 
+def XgenmmBf16DotAttention : Pass<"xgenmm-bf16-dot-attention"> {
+  let summary = "Round q and the transposed keys to bf16 for AVX512-BF16 dot products in q k^T";
+  let description = [{
+    For CPUs with AVX512-BF16 (the CPU pipeline's `bf16-dot` option, i.e.
+    `--matmul-precision bf16`). Runs after `xgenmm-transpose-attention-keys`.
+    Each score contraction marked `xgenmm.attn_qk` with a static, even head
+    dimension, over keys transposed for it (`xgenmm.attn_kt`), reads q rounded to bf16 (a `truncf` generic) and the
+    transposed keys written as bf16 by their transpose (`xgenmm.attn_kt`),
+    and is marked `xgenmm.attn_qk_bf16` as well: the CPU schedule tiles
+    its head dimension by pairs, and `xgenmm-lower-bf16-dot` turns the
+    register tiles into `vdpbf16ps` (fp32 accumulation). The softmax and
+    p v stay fp32. PyTorch's bf16 attention rounds q and k the same way.
+  }];
+  let dependentDialects = ["::mlir::tensor::TensorDialect"];
+}
+
 def XgenmmPackBf16Tiles : Pass<"xgenmm-pack-bf16-tiles"> {
   let summary = "Interleave the weight tile of each bf16-dot product into k pairs, once per cache tile";
   let description = [{

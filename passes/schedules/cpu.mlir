@@ -151,6 +151,21 @@ module attributes {transform.with_named_sequence} {
     transform.yield %m : !transform.any_op
   }
 
+  // Matches a structured op whose first input has f32 elements (the fp32
+  // q k^T; the bf16 one, xgenmm-bf16-dot-attention, reads bf16 q).
+  transform.named_sequence @xgenmm_match_f32_lhs(%op: !transform.any_op {transform.readonly}) -> !transform.any_op {
+    transform.match.operation_name %op ["linalg.generic"] : !transform.any_op
+    %c32 = transform.param.constant 32 : i64 -> !transform.param<i64>
+    %m = transform.match.structured failures(propagate) %op : (!transform.any_op) -> !transform.any_op {
+    ^bb0(%s: !transform.any_op):
+      %in = transform.match.structured.input %s[0] : (!transform.any_op) -> !transform.any_value
+      %w = transform.match.structured.elemental_bitwidth %in : (!transform.any_value) -> !transform.param<i64>
+      transform.match.param.cmpi eq %w, %c32 : !transform.param<i64>
+      transform.match.structured.yield %s : !transform.any_op
+    }
+    transform.yield %m : !transform.any_op
+  }
+
   // The attention contractions (xgenmm-transpose-attention-keys), per
   // (batch, kv head, group) row-major matmuls with M = queries:
   //   q k^T: s x d times d x t (the transposed keys), t dynamic;
@@ -219,8 +234,14 @@ module attributes {transform.with_named_sequence} {
     %qk_dyn = transform.collect_matching @xgenmm_match_dynamic_n_6d in %qk_rest : (!transform.any_op) -> !transform.any_op
     %qk_cols, %qc = transform.structured.tile_using_for %qk_dyn tile_sizes [0, 0, 0, 0, 1, 0]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    // K (the head dimension) by 1, or by pairs for the bf16 dot products
+    // (xgenmm-lower-bf16-dot).
     %qk5 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk} in %root : (!transform.any_op) -> !transform.any_op
-    %qk6, %qd = transform.structured.tile_using_for %qk5 tile_sizes [0, 0, 0, 0, 0, 1]
+    %qk5f = transform.collect_matching @xgenmm_match_f32_lhs in %qk5 : (!transform.any_op) -> !transform.any_op
+    %qk6, %qd = transform.structured.tile_using_for %qk5f tile_sizes [0, 0, 0, 0, 0, 1]
+        : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+    %qk5b = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_qk_bf16} in %root : (!transform.any_op) -> !transform.any_op
+    %qk6b, %qdb = transform.structured.tile_using_for %qk5b tile_sizes [0, 0, 0, 0, 0, 2]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
 
     // q k^T of a few query rows (decode) over the keys as stored
