@@ -85,56 +85,6 @@ bool isBf16Candidate(linalg::GenericOp g) {
   return !ShapedType::isDynamic(kSize) && kSize % 2 == 0 && out.getDimSize(0) != 1;
 }
 
-struct XgenmmBf16DotMatmulsPass
-    : xgenmm::impl::XgenmmBf16DotMatmulsBase<XgenmmBf16DotMatmulsPass> {
-  void runOnOperation() override {
-    SmallVector<linalg::GenericOp> candidates;
-    getOperation()->walk([&](linalg::GenericOp g) {
-      if (isBf16Candidate(g))
-        candidates.push_back(g);
-    });
-    IRRewriter b(&getContext());
-    for (linalg::GenericOp g : candidates) {
-      Location loc = g.getLoc();
-      b.setInsertionPoint(g);
-      Value a = g.getDpsInputs()[0];
-      auto aType = cast<RankedTensorType>(a.getType());
-      // a_bf16 = bf16(a), one pass over the activations.
-      SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, a);
-      Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getBF16Type());
-      AffineMap id = b.getMultiDimIdentityMap(aType.getRank());
-      auto round = linalg::GenericOp::create(
-          b, loc, TypeRange{empty.getType()}, ValueRange{a}, ValueRange{empty},
-          ArrayRef<AffineMap>{id, id},
-          SmallVector<utils::IteratorType>(aType.getRank(), utils::IteratorType::parallel),
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            Value t = arith::TruncFOp::create(nb, l, nb.getBF16Type(), args[0]);
-            linalg::YieldOp::create(nb, l, t);
-          });
-      // out += f32(a_bf16) * f32(w)
-      auto product = linalg::GenericOp::create(
-          b, loc, g.getResultTypes(), ValueRange{round.getResult(0), g.getDpsInputs()[1]},
-          g.getDpsInits(), g.getIndexingMapsArray(), g.getIteratorTypesArray(),
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            Value x = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[0]);
-            Value y = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[1]);
-            Value p = arith::MulFOp::create(nb, l, x, y);
-            Value s = arith::AddFOp::create(nb, l, args[2], p);
-            linalg::YieldOp::create(nb, l, s);
-          });
-      for (NamedAttribute attr : g->getDiscardableAttrs())
-        if (attr.getName() != "xgenmm.matmul")
-          product->setAttr(attr.getName(), attr.getValue());
-      product->setAttr("xgenmm.matmul_bf16", b.getUnitAttr());
-      b.replaceOp(g, product.getResults());
-    }
-  }
-};
-
-//===----------------------------------------------------------------------===//
-// xgenmm-bf16-dot-attention
-//===----------------------------------------------------------------------===//
-
 /// bf16(x) by an elementwise generic (x as is if it is bf16 already).
 Value roundToBf16(OpBuilder &b, Location loc, Value x) {
   auto type = cast<RankedTensorType>(x.getType());
@@ -153,6 +103,50 @@ Value roundToBf16(OpBuilder &b, Location loc, Value x) {
              })
       .getResult(0);
 }
+
+/// `g`'s contraction over bf16 `lhs` and `rhs`: out += f32(lhs) * f32(rhs),
+/// same maps, loops and destinations.
+linalg::GenericOp bf16Product(OpBuilder &b, linalg::GenericOp g, Value lhs, Value rhs) {
+  return linalg::GenericOp::create(
+      b, g.getLoc(), g.getResultTypes(), ValueRange{lhs, rhs}, g.getDpsInits(),
+      g.getIndexingMapsArray(), g.getIteratorTypesArray(),
+      [](OpBuilder &nb, Location l, ValueRange args) {
+        Value x = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[0]);
+        Value y = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[1]);
+        Value p = arith::MulFOp::create(nb, l, x, y);
+        Value s = arith::AddFOp::create(nb, l, args[2], p);
+        linalg::YieldOp::create(nb, l, s);
+      });
+}
+
+struct XgenmmBf16DotMatmulsPass
+    : xgenmm::impl::XgenmmBf16DotMatmulsBase<XgenmmBf16DotMatmulsPass> {
+  void runOnOperation() override {
+    SmallVector<linalg::GenericOp> candidates;
+    getOperation()->walk([&](linalg::GenericOp g) {
+      if (isBf16Candidate(g))
+        candidates.push_back(g);
+    });
+    IRRewriter b(&getContext());
+    for (linalg::GenericOp g : candidates) {
+      Location loc = g.getLoc();
+      b.setInsertionPoint(g);
+      // a_bf16 = bf16(a), one pass over the activations.
+      Value rounded = roundToBf16(b, loc, g.getDpsInputs()[0]);
+      // out += f32(a_bf16) * f32(w)
+      linalg::GenericOp product = bf16Product(b, g, rounded, g.getDpsInputs()[1]);
+      for (NamedAttribute attr : g->getDiscardableAttrs())
+        if (attr.getName() != "xgenmm.matmul")
+          product->setAttr(attr.getName(), attr.getValue());
+      product->setAttr("xgenmm.matmul_bf16", b.getUnitAttr());
+      b.replaceOp(g, product.getResults());
+    }
+  }
+};
+
+//===----------------------------------------------------------------------===//
+// xgenmm-bf16-dot-attention
+//===----------------------------------------------------------------------===//
 
 struct XgenmmBf16DotAttentionPass
     : xgenmm::impl::XgenmmBf16DotAttentionBase<XgenmmBf16DotAttentionPass> {
@@ -203,16 +197,7 @@ struct XgenmmBf16DotAttentionPass
         kt = roundToBf16(b, loc, kt);
       }
       // scores += f32(q) * f32(kt)
-      auto product = linalg::GenericOp::create(
-          b, loc, g.getResultTypes(), ValueRange{q, kt}, g.getDpsInits(),
-          g.getIndexingMapsArray(), g.getIteratorTypesArray(),
-          [](OpBuilder &nb, Location l, ValueRange args) {
-            Value x = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[0]);
-            Value y = arith::ExtFOp::create(nb, l, nb.getF32Type(), args[1]);
-            Value p = arith::MulFOp::create(nb, l, x, y);
-            Value s = arith::AddFOp::create(nb, l, args[2], p);
-            linalg::YieldOp::create(nb, l, s);
-          });
+      linalg::GenericOp product = bf16Product(b, g, q, kt);
       for (NamedAttribute attr : g->getDiscardableAttrs())
         product->setAttr(attr.getName(), attr.getValue());
       product->setAttr("xgenmm.attn_qk_bf16", b.getUnitAttr());
