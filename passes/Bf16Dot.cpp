@@ -18,7 +18,12 @@
 // transpose, and is marked `xgenmm.attn_qk_bf16` as well; the schedule
 // tiles its head dimension by pairs. Its register tiles carry unit loops
 // (b, h, g) around (rows, keys, pair); xgenmm-lower-bf16-dot shape-casts
-// them away first. The softmax and p v stay fp32.
+// them away first. p v after such scores reads the probabilities written
+// as bf16 by the softmax's division and v rounded once (`xgenmm.attn_v`,
+// kept out of the fused row blocks), marked `xgenmm.attn_pv_bf16`; the
+// schedule tiles its keys by pairs, so the register tiles are
+//   out[s, d] += f32(p[s, t]) * f32(v[t, d]),  t 2
+// (the two rows of v interleaved in registers). The softmax stays fp32.
 //
 // xgenmm-pack-bf16-tiles, on the schedule's cache tiles of those
 // (@xgenmm_tile_bf16_cache, 768 x 96 x 128): each tile's weight [Kc, Nc]
@@ -50,6 +55,7 @@
 #include "mlir/Dialect/Tensor/IR/Tensor.h"
 #include "mlir/Dialect/Vector/Transforms/VectorRewritePatterns.h"
 #include "mlir/Dialect/X86Vector/X86VectorDialect.h"
+#include "mlir/IR/IRMapping.h"
 #include "mlir/IR/PatternMatch.h"
 #include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
@@ -148,6 +154,58 @@ struct XgenmmBf16DotMatmulsPass
 // xgenmm-bf16-dot-attention
 //===----------------------------------------------------------------------===//
 
+/// Whether `pv`'s probabilities come, through elementwise and row-reduction
+/// generics, from scores on bf16 dot products (`xgenmm.attn_qk_bf16`).
+bool fromBf16Scores(linalg::GenericOp pv) {
+  SmallVector<Operation *> work = {pv.getDpsInputs()[0].getDefiningOp()};
+  llvm::SmallPtrSet<Operation *, 16> seen;
+  while (!work.empty()) {
+    auto g = dyn_cast_or_null<linalg::GenericOp>(work.pop_back_val());
+    if (!g || !seen.insert(g).second)
+      continue;
+    if (g->hasAttr("xgenmm.attn_qk_bf16"))
+      return true;
+    if (g->hasAttr("xgenmm.attn_qk"))
+      continue;
+    for (Value in : g.getDpsInputs())
+      work.push_back(in.getDefiningOp());
+  }
+  return false;
+}
+
+/// `x`, the only result of an all-parallel generic with one use that does
+/// not read its destination, computed again by a copy of that generic that
+/// writes bf16 (its value rounded before the yield); null otherwise.
+Value writeAsBf16(OpBuilder &b, Value x) {
+  auto g = x.getDefiningOp<linalg::GenericOp>();
+  if (!g || g->getNumResults() != 1 || !x.hasOneUse() || g.getNumDpsInits() != 1 ||
+      g.getNumReductionLoops() != 0 || !g.hasPureTensorSemantics() ||
+      !cast<RankedTensorType>(x.getType()).getElementType().isF32() ||
+      !g.getRegionOutputArgs()[0].use_empty())
+    return Value();
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPoint(g);
+  Location loc = g.getLoc();
+  SmallVector<OpFoldResult> sizes = tensor::getMixedSizes(b, loc, g.getDpsInits()[0]);
+  Value empty = tensor::EmptyOp::create(b, loc, sizes, b.getBF16Type());
+  Block &body = g.getRegion().front();
+  auto rounded = linalg::GenericOp::create(
+      b, loc, TypeRange{empty.getType()}, g.getDpsInputs(), ValueRange{empty},
+      g.getIndexingMapsArray(), g.getIteratorTypesArray(),
+      [&](OpBuilder &nb, Location l, ValueRange args) {
+        IRMapping map;
+        map.map(body.getArguments(), args);
+        for (Operation &op : body.without_terminator())
+          nb.clone(op, map);
+        Value y = map.lookupOrDefault(body.getTerminator()->getOperand(0));
+        Value t = arith::TruncFOp::create(nb, l, nb.getBF16Type(), y);
+        linalg::YieldOp::create(nb, l, t);
+      });
+  for (NamedAttribute attr : g->getDiscardableAttrs())
+    rounded->setAttr(attr.getName(), attr.getValue());
+  return rounded.getResult(0);
+}
+
 struct XgenmmBf16DotAttentionPass
     : xgenmm::impl::XgenmmBf16DotAttentionBase<XgenmmBf16DotAttentionPass> {
   void runOnOperation() override {
@@ -204,6 +262,37 @@ struct XgenmmBf16DotAttentionPass
       b.replaceOp(g, product.getResults());
       if (transpose && transpose->use_empty())
         b.eraseOp(transpose);
+    }
+
+    // p v after those scores: the probabilities written as bf16 by the
+    // softmax's last step, v rounded once (outside the fused row blocks).
+    SmallVector<linalg::GenericOp> products;
+    getOperation()->walk([&](linalg::GenericOp g) {
+      if (g->hasAttr("xgenmm.attn_pv") && !g->hasAttr("xgenmm.attn_pv_bf16") &&
+          g.getNumLoops() == 6 && g.getNumDpsInputs() == 2 && g.hasPureTensorSemantics() &&
+          fromBf16Scores(g))
+        products.push_back(g);
+    });
+    for (linalg::GenericOp g : products) {
+      Location loc = g.getLoc();
+      b.setInsertionPoint(g);
+      Operation *softmax = g.getDpsInputs()[0].getDefiningOp();
+      Value p = writeAsBf16(b, g.getDpsInputs()[0]);
+      if (!p)
+        p = roundToBf16(b, loc, g.getDpsInputs()[0]);
+      Value v = g.getDpsInputs()[1];
+      if (!cast<RankedTensorType>(v.getType()).getElementType().isBF16()) {
+        v = roundToBf16(b, loc, v);
+        v.getDefiningOp()->setAttr("xgenmm.attn_v", b.getUnitAttr());
+      }
+      // out += f32(p) * f32(v)
+      linalg::GenericOp product = bf16Product(b, g, p, v);
+      for (NamedAttribute attr : g->getDiscardableAttrs())
+        product->setAttr(attr.getName(), attr.getValue());
+      product->setAttr("xgenmm.attn_pv_bf16", b.getUnitAttr());
+      b.replaceOp(g, product.getResults());
+      if (softmax && softmax->use_empty())
+        b.eraseOp(softmax);
     }
   }
 };

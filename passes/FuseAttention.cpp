@@ -21,7 +21,8 @@
 // query rows and keys (image encoding, the resampler) is fused: prefill's
 // dynamic rows and keys would make the intermediates dynamic, and decode's
 // single row has no score matrix to speak of. The transposed keys
-// (`xgenmm.attn_kt`), q, v and the key mask are computed once, outside.
+// (`xgenmm.attn_kt`), q, v (and its bf16 copy, `xgenmm.attn_v`) and the key
+// mask are computed once, outside.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/Passes.h"
@@ -101,7 +102,7 @@ struct XgenmmFuseAttentionPass
             if (isa<linalg::FillOp>(op) || isDestination)
               return scf::SCFTileAndFuseOptions::ControlFnResult{};
             auto g = dyn_cast<linalg::GenericOp>(op);
-            if (!g || g->hasAttr("xgenmm.attn_kt") ||
+            if (!g || g->hasAttr("xgenmm.attn_kt") || g->hasAttr("xgenmm.attn_v") ||
                 cast<ShapedType>(producer.getType()).getRank() < 4)
               return std::nullopt;
             return scf::SCFTileAndFuseOptions::ControlFnResult{};

@@ -288,8 +288,16 @@ def XgenmmBf16DotAttention : Pass<"xgenmm-bf16-dot-attention"> {
     transposed keys written as bf16 by their transpose (`xgenmm.attn_kt`),
     and is marked `xgenmm.attn_qk_bf16` as well: the CPU schedule tiles
     its head dimension by pairs, and `xgenmm-lower-bf16-dot` turns the
-    register tiles into `vdpbf16ps` (fp32 accumulation). The softmax and
-    p v stay fp32. PyTorch's bf16 attention rounds q and k the same way.
+    register tiles into `vdpbf16ps` (fp32 accumulation). The p v
+    contraction (`xgenmm.attn_pv`) whose probabilities come from such
+    scores reads them written as bf16 by the softmax's last step (its
+    division, copied with a bf16 result) and v rounded to bf16 once (a
+    generic marked `xgenmm.attn_v`, which `xgenmm-fuse-attention` leaves
+    outside its row blocks), and is marked `xgenmm.attn_pv_bf16`: the
+    schedule tiles its keys by pairs (an odd last key by itself). The
+    softmax itself stays fp32. PyTorch's bf16 attention rounds q, k, the
+    probabilities and v the same way. Decode's scores (`xgenmm.attn_qk_dot`)
+    are left alone, so decode's p v, bandwidth bound, is too.
   }];
   let dependentDialects = ["::mlir::tensor::TensorDialect"];
 }

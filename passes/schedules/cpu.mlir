@@ -279,9 +279,39 @@ module attributes {transform.with_named_sequence} {
       transform.apply_patterns.canonicalization
     } : !transform.any_op
     %pv3 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv} in %root : (!transform.any_op) -> !transform.any_op
-    %pv4, %pd, %pt = transform.structured.tile_using_for %pv3 tile_sizes [0, 0, 0, 0, 32, 1]
+    %pv3f = transform.collect_matching @xgenmm_match_f32_lhs in %pv3 : (!transform.any_op) -> !transform.any_op
+    %pv4, %pd, %pt = transform.structured.tile_using_for %pv3f tile_sizes [0, 0, 0, 0, 32, 1]
         : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.any_op)
     transform.include @xgenmm_peel failures(propagate) (%pd) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    // p v over bf16 probabilities and values (xgenmm-bf16-dot-attention):
+    // the same 32 columns, then the keys by pairs (the dot products'
+    // reduction), an odd last key (SigLIP's 729, the resampler's 857, or
+    // a dynamic count's) by itself.
+    %pvb = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv_bf16} in %root : (!transform.any_op) -> !transform.any_op
+    %pvb1, %pdb = transform.structured.tile_using_for %pvb tile_sizes [0, 0, 0, 0, 32, 0]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.include @xgenmm_peel failures(propagate) (%pdb) : (!transform.op<"scf.for">) -> ()
+    transform.apply_patterns to %funcs {
+      transform.apply_patterns.canonicalization
+    } : !transform.any_op
+    %pvb2 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv_bf16} in %root : (!transform.any_op) -> !transform.any_op
+    %pvb3, %ptb = transform.structured.tile_using_for %pvb2 tile_sizes [0, 0, 0, 0, 0, 2]
+        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    transform.foreach %ptb : !transform.op<"scf.for"> {
+    ^bb0(%loop: !transform.op<"scf.for">):
+      transform.sequence %loop : !transform.op<"scf.for"> failures(suppress) {
+      ^bb1(%l: !transform.op<"scf.for">):
+        %main, %rest = transform.loop.peel %l : (!transform.op<"scf.for">) -> (!transform.any_op, !transform.any_op)
+        transform.foreach %rest : !transform.any_op {
+        ^bb9(%r: !transform.any_op):
+          %keys = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.attn_pv_bf16} in %r : (!transform.any_op) -> !transform.any_op
+          %k1, %k2 = transform.structured.tile_using_for %keys tile_sizes [0, 0, 0, 0, 0, 1] : (!transform.any_op) -> (!transform.any_op, !transform.any_op)
+        }
+      }
+    }
     transform.apply_patterns to %funcs {
       transform.apply_patterns.canonicalization
     } : !transform.any_op

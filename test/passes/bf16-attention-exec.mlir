@@ -1,13 +1,18 @@
-// q k^T on AVX512-BF16 dot products (`bf16-dot`: xgenmm-bf16-dot-attention
-// rounds q and the transposed keys to bf16, the schedule tiles the head
-// dimension by pairs, xgenmm-lower-bf16-dot makes the register tiles
-// vdpbf16ps), through the whole CPU pipeline: the fused form (static rows
-// and keys), the unfused one (dynamic rows) and one with dynamic keys too
-// (32-column tiles, then column by column, where the static forms split
-// the last 25 keys into 16 + 8 + 1). The inputs of
-// fused-attention-exec.mlir with a head dimension of 4 (two pairs): every
-// value is a multiple of 1/8 below 2, exact in bf16, and every score
-// exact in f32, so the three must agree to the last bit.
+// Attention on AVX512-BF16 dot products (`bf16-dot`:
+// xgenmm-bf16-dot-attention rounds q and the transposed keys to bf16 for
+// q k^T, and, after those scores, the probabilities (written as bf16 by
+// the softmax's division) and v for p v; the schedule tiles q k^T's head
+// dimension and p v's keys by pairs, the odd last key of p v by itself;
+// xgenmm-lower-bf16-dot makes the register tiles vdpbf16ps), through the
+// whole CPU pipeline: the fused form (static rows and keys), the unfused
+// one (dynamic rows) and one with dynamic keys too (32-column tiles, then
+// column by column, where the static forms split the last 25 keys into
+// 16 + 8 + 1). The inputs of fused-attention-exec.mlir with a head
+// dimension of 4 (two pairs): every input is a multiple of 1/8 below 2,
+// exact in bf16, and every score exact in f32; the probabilities are
+// rounded to bf16 the same way in all three, and p v's 57 keys summed in
+// the same order (28 pairs, then the last key), so the three must agree
+// to the last bit.
 // REQUIRES: avx512bf16
 // RUN: xgenmm-opt %s --xgenmm-lower-to-linalg --xgenmm-cpu-codegen-pipeline=bf16-dot=true \
 // RUN:   | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs \
@@ -17,11 +22,18 @@
 // RUN:   -mlir-print-ir-after=xgenmm-bf16-dot-attention 2>&1 >/dev/null | FileCheck %s --check-prefix=IR
 // IR: arith.truncf {{.*}} : f32 to bf16
 // IR: linalg.generic {{.*}} ins({{.*}} : tensor<2x77x2x2x4xbf16>, tensor<2x2x4x57xbf16>) {{.*}} attrs = {xgenmm.attn_qk, xgenmm.attn_qk_bf16}
-// IR-COUNT-2: attrs = {xgenmm.attn_qk, xgenmm.attn_qk_bf16}
+// IR: linalg.generic {{.*}} ins({{.*}} : tensor<2x57x2x4xf32>) outs({{.*}} : tensor<2x57x2x4xbf16>) attrs = {xgenmm.attn_v}
+// IR: linalg.generic {{.*}} ins({{.*}} : tensor<2x2x2x77x57xbf16>, tensor<2x57x2x4xbf16>) {{.*}} attrs = {xgenmm.attn_pv, xgenmm.attn_pv_bf16}
+// IR: attrs = {xgenmm.attn_qk, xgenmm.attn_qk_bf16}
+// IR: attrs = {xgenmm.attn_pv, xgenmm.attn_pv_bf16}
+// IR: attrs = {xgenmm.attn_qk, xgenmm.attn_qk_bf16}
+// IR: attrs = {xgenmm.attn_pv, xgenmm.attn_pv_bf16}
 // RUN: xgenmm-opt %s --xgenmm-lower-to-linalg --xgenmm-cpu-codegen-pipeline=bf16-dot=true \
 // RUN:   -mlir-print-ir-after=xgenmm-lower-bf16-dot 2>&1 >/dev/null | FileCheck %s --check-prefix=DOT
 // DOT: x86vector.avx512.dot {{.*}} : vector<32xbf16> -> vector<16xf32>
 // DOT: x86vector.avx512.dot {{.*}} : vector<16xbf16> -> vector<8xf32>
+// (p v's four columns)
+// DOT: x86vector.avx512.dot {{.*}} : vector<8xbf16> -> vector<4xf32>
 
 // CHECK: bf16 q k^T: fused vs unfused attention (static and dynamic keys), max error: 0
 
