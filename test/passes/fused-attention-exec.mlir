@@ -42,6 +42,18 @@
 // PAR: memref.alloca_scope
 // PAR: memref.alloca() {{.*}} : memref<1x1x1x32x57xf32>
 
+// The keys' transposes (computed once, outside the fused row blocks): the
+// kv heads shared among threads, 16 keys at a time as one register
+// transpose, the last 9 of the 57 key by key.
+// RUN: xgenmm-opt %s --xgenmm-lower-to-linalg --xgenmm-cpu-codegen-pipeline=bf16-dot=false \
+// RUN:   -mlir-print-ir-after=xgenmm-vectorize-elementwise 2>&1 >/dev/null | FileCheck %s --check-prefix=KT
+// KT-LABEL: func.func @fused
+// KT: scf.for {{.*}} to %c48 step %c16
+// KT: vector.transpose {{.*}} : vector<1x16x1x3xf32> to vector<1x1x3x16xf32>
+// KT: scf.for {{.*}} to %c9 step %c1
+// KT: vector.transpose {{.*}} : vector<1x1x1x3xf32> to vector<1x1x3x1xf32>
+// KT: } {xgenmm.parallel}
+
 // CHECK: fused vs unfused attention (static and dynamic keys), max error: 0
 
 #I3 = affine_map<(b, s, c) -> (b, s, c)>
