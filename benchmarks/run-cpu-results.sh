@@ -36,8 +36,8 @@ for t in 1 "$threads"; do
   # Prefill of 1024 tokens (about a minute) and decode after 2048 (whose
   # prefill takes minutes on one thread) at N threads only; the int8
   # artifact's vision side is the bf16 one's: no encode.
-  filter='encode|prefill/16$|decode/context/(16|512)/'
-  [[ $t != 1 ]] && filter='encode|prefill/16$|prefill/1024$|decode'
+  filter='encode|prefill/16(/|$)|decode/context/(16|512)/'
+  [[ $t != 1 ]] && filter='encode|prefill/16(/|$)|prefill/1024(/|$)|decode'
   for a in "${arts[@]}" int8; do
     [[ $a == int8 ]] && filter=${filter#encode|}
     XGENMM_BENCH_THREADS=$t XGENMM_BENCH_ARTIFACT=/tmp/xgenmm-full-$a \
