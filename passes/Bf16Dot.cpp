@@ -26,7 +26,7 @@
 // (the two rows of v interleaved in registers). The softmax stays fp32.
 //
 // xgenmm-pack-bf16-tiles, on the schedule's cache tiles of those
-// (@xgenmm_tile_bf16_cache, 768 x 96 x 128): each tile's weight [Kc, Nc]
+// (@xgenmm_tile_bf16_cache, 768 x 96 x 512): each tile's weight [Kc, Nc]
 // is interleaved into k pairs, p[kp, 2 n + j] = w[2 kp + j, n], in a
 // buffer local to the tile (per pair of rows, one shuffle per 32 columns),
 // and the product becomes

@@ -1,7 +1,7 @@
 //===- PackWeightTiles.cpp - weight cache tiles copied to contiguous rows --===//
 //
 // xgenmm-pack-weight-tiles, on the CPU schedule's fp32 cache tiles
-// (@xgenmm_tile_cache, 256 x 96 x 64: `xgenmm.tile_matmul`,
+// (@xgenmm_tile_cache, 768 x 96 x 256: `xgenmm.tile_matmul`,
 //   out[m, n] += a[m, k] * w[k, n],  w f32, or bf16 extended in the body):
 // each tile's weight, a [Kc, Nc] window of a [K, N] weight whose rows are
 // N apart, is copied once into a buffer local to the tile, [Kc, Nc]
@@ -12,9 +12,9 @@
 // row a separate short run that the hardware prefetchers do not follow
 // (the first row block of every cache tile waits on the memory for each
 // of them), and for N = 1152 (rows 4608 bytes apart, 512 modulo the 4 KB
-// of an L1 way) the window's 384 lines fall into 48 of the 64 L1 sets,
+// of an L1 way) a 64-row window's 384 lines fall into 48 of the 64 L1 sets,
 // eight to a set. The copy reads the window once, its loads independent of
-// each other and of the FMAs, and the product then streams 24 KB of
+// each other and of the FMAs, and the product then streams 96 KB of
 // contiguous lines. (Measured, RESULTS.md.) The bf16 dot products have
 // their own pack (xgenmm-pack-bf16-tiles, which also interleaves).
 //

@@ -18,11 +18,20 @@
 // (vector.contract, lowered to outer products by @xgenmm_lower_vec). Every
 // tile is static:
 //   - M dynamic (tokens: image encoding, prefill):
-//     - cache tiles 768 x 96 x 64 (M x N x K); the N and K remainders,
+//     - cache tiles 768 x 96 x 256 (M x N x K); the N and K remainders,
 //       static because N and K are, peeled off. xgenmm-pack-weight-tiles
-//       then copies each tile's 64 x 96 weight window (24 KB, in L1 beside
-//       the rows of a) to contiguous rows once, shared by the tile's 96
-//       row blocks.
+//       then copies each tile's 256 x 96 weight window (96 KB, in L2) to
+//       contiguous rows once, shared by the tile's 96 row blocks.
+//       K by 256, not 64: every K window costs each 8x32 register tile a
+//       load and a store of its 16 accumulators from the 768 x 96 output
+//       tile (288 KB, in L2: their latency stalls the FMAs that follow);
+//       a `perf annotate` of Phi-3's qkv (1024 rows, K 3072) put 10% of
+//       the product's samples on them at K 64. The window's two vector
+//       loads per 16 FMAs stream from L2 without loss. Best of 3, fraction
+//       of the fp32 peak, K 64 -> 128 -> 256 -> 512 (RESULTS.md):
+//       3072x9216 (1024 rows) 0.82 -> 0.87 -> 0.89 -> 0.89, (512 rows)
+//       0.81 -> 0.89 -> 0.90 -> 0.88, 1152x1152 0.88 -> 0.91 -> 0.92 ->
+//       0.89, 1152x4304 0.89 -> 0.87 -> 0.89 -> 0.87.
 //       96 columns, not 128: SigLIP's N = 1152 makes 12 column tiles (even
 //       among 2, 3, 4 or 6 threads) instead of 9 (5 + 4 on 2).
 //       768 rows, not 256: SigLIP's 729 tokens are one row block, so each
@@ -31,7 +40,7 @@
 //       pack). xgenmm-fuse-epilogues tiles by the same 768 x 96 (its
 //       tile-m, tile-n defaults).
 //       Measured, fraction of the fp32 peak, 2 threads, best of 4 rounds
-//       (RESULTS.md): 256 rows unpacked -> 768 rows packed:
+//       (RESULTS.md, K by 64): 256 rows unpacked -> 768 rows packed:
 //       1152x4304 0.81 -> 0.86-0.89, 4304x1152 0.85 -> 0.89,
 //       3072x9216 (1024 rows) 0.76 -> 0.83-0.85, 1152x1152 0.90 -> 0.91;
 //     - M by 8; the dynamic M remainder (< 8 rows) is peeled off and done
@@ -355,21 +364,24 @@ module attributes {transform.with_named_sequence} {
 
   // The products of xgenmm-bf16-dot-matmuls (bf16 activations and
   // weights, f32 accumulators), first stage, its own entry point: cache
-  // tiles 768 x 96 x 128 (M x N x K; column tiles shared among threads,
+  // tiles 768 x 96 x 512 (M x N x K; column tiles shared among threads,
   // the N and K remainders peeled: static, and K's even as K is). 768 rows
   // as the fp32 tiles: SigLIP's 729 tokens one row block, each weight tile
   // packed once per product (+3-4% on its shapes, level on Phi-3's qkv
-  // at 1024 rows, RESULTS.md). K by 128,
-  // not the fp32 tiles' 64: half as many accumulator loads and stores per
-  // dot product (measured on the Phi-3 qkv shape: 0.65 -> 0.69 of the bf16
-  // peak). xgenmm-pack-bf16-tiles then interleaves each tile's weight into
-  // k pairs.
+  // at 1024 rows, RESULTS.md). K by 512 (a 96 KB window, as the fp32
+  // tiles' 256): fewer loads and stores of the accumulators from the
+  // output tile per dot product (K 64 -> 128 measured 0.65 -> 0.69 of the
+  // bf16 peak on the Phi-3 qkv shape before the packing; K 128 -> 512 with
+  // it 0.82 -> 0.87 there and level to +15% on SigLIP's shapes, best of 3;
+  // bf16 prefill of 1024 tokens 44.1 -> 47-48 tokens/s, RESULTS.md).
+  // xgenmm-pack-bf16-tiles then interleaves each tile's weight into k
+  // pairs.
   transform.named_sequence @xgenmm_tile_bf16_cache(%root: !transform.any_op {transform.readonly}) {
     %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
     %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.matmul_bf16} in %root : (!transform.any_op) -> !transform.any_op
     // 96 columns as the fp32 tiles (above): +10-18% on the 1152-column
     // shapes, level on the Phi-3 ones (RESULTS.md).
-    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [768, 96, 128]
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [768, 96, 512]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
     transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">
     transform.include @xgenmm_peel failures(propagate) (%k1) : (!transform.op<"scf.for">) -> ()
@@ -421,7 +433,7 @@ module attributes {transform.with_named_sequence} {
   // xgenmm-pack-weight-tiles): the two kinds of `xgenmm.matmul` get their
   // own marks (tiles are re-matched by them after each step: tiling and
   // peeling copy the marks), and the products with more than one row their
-  // cache tiles, 768 x 96 x 64 (M x N x K), column tiles shared among
+  // cache tiles, 768 x 96 x 256 (M x N x K), column tiles shared among
   // threads, the N and K remainders peeled off (static: N and K are), so
   // that every tile's weight window is static for the pack.
   transform.named_sequence @xgenmm_tile_cache(%root: !transform.any_op {transform.readonly}) {
@@ -433,7 +445,7 @@ module attributes {transform.with_named_sequence} {
     transform.annotate %mm0 "xgenmm.tile_matmul" : !transform.any_op
 
     %mm = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
-    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [768, 96, 64]
+    %t1, %m1, %n1, %k1 = transform.structured.tile_using_for %mm tile_sizes [768, 96, 256]
         : (!transform.any_op) -> (!transform.any_op, !transform.any_op, !transform.op<"scf.for">, !transform.op<"scf.for">)
     // The column tiles of a row block are shared among threads.
     transform.annotate %n1 "xgenmm.parallel" : !transform.op<"scf.for">

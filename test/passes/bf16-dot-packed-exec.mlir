@@ -4,7 +4,7 @@
 // loops. Every value is a small multiple of 1/32 that bf16 holds exactly,
 // so both results are exact and must agree to the last bit. The shape
 // takes every remainder path: rows 773 (a 768-row cache tile of 8-row
-// blocks, then 5 single rows), K 260 (128 + 128 + 4), N 302 (3 x 96 + 14:
+// blocks, then 5 single rows), K 1028 (512 + 512 + 4), N 302 (3 x 96 + 14:
 // packed by 32, 8, 4 and 2 columns; register tiles of 32, 8, 4 and two
 // columns of FMAs).
 // REQUIRES: avx512bf16
@@ -17,10 +17,10 @@
 // IR-LABEL: func.func @max_error
 // IR: scf.for {{.*}} step %c768
 // IR: scf.for {{.*}} step %c96
-// IR: scf.for {{.*}} step %c128
-// IR: tensor.empty() : tensor<64x192xbf16>
+// IR: scf.for {{.*}} step %c512
+// IR: tensor.empty() : tensor<256x192xbf16>
 // IR: vector.shuffle {{.*}} : vector<32xbf16>, vector<32xbf16>
-// IR: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]{{.*}} ins({{.*}} : tensor<?x64x2xbf16>, tensor<64x96x2xbf16>)
+// IR: linalg.generic {{.*}}iterator_types = ["parallel", "parallel", "reduction", "reduction"]{{.*}} ins({{.*}} : tensor<?x256x2xbf16>, tensor<256x96x2xbf16>)
 // IR-SAME: xgenmm.matmul_bf16
 
 // CHECK: bf16 dot vs f32 loops, max error: 0
@@ -34,8 +34,8 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   %m = tensor.dim %rows, %c0 : tensor<?xf32>
   // a[i, k] = ((5 i + 11 k) mod 13 - 6) / 4, w[k, n] = ((7 k + 3 n) mod 17 - 8) / 8.
-  %ae = tensor.empty(%m) : tensor<?x260xf32>
-  %a = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%ae : tensor<?x260xf32>) {
+  %ae = tensor.empty(%m) : tensor<?x1028xf32>
+  %a = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%ae : tensor<?x1028xf32>) {
   ^bb0(%o: f32):
     %i = linalg.index 0 : index
     %k = linalg.index 1 : index
@@ -53,9 +53,9 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
     %t6 = arith.subf %t5, %six : f32
     %v = arith.mulf %t6, %q : f32
     linalg.yield %v : f32
-  } -> tensor<?x260xf32>
-  %we = tensor.empty() : tensor<260x302xbf16>
-  %w = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%we : tensor<260x302xbf16>) {
+  } -> tensor<?x1028xf32>
+  %we = tensor.empty() : tensor<1028x302xbf16>
+  %w = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%we : tensor<1028x302xbf16>) {
   ^bb0(%o: bf16):
     %k = linalg.index 0 : index
     %n = linalg.index 1 : index
@@ -74,13 +74,13 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
     %t7 = arith.mulf %t6, %e : f32
     %v = arith.truncf %t7 : f32 to bf16
     linalg.yield %v : bf16
-  } -> tensor<260x302xbf16>
+  } -> tensor<1028x302xbf16>
   %zero = arith.constant 0.0 : f32
   %ce = tensor.empty(%m) : tensor<?x302xf32>
   %c = linalg.fill ins(%zero : f32) outs(%ce : tensor<?x302xf32>) -> tensor<?x302xf32>
   // The marked product (bf16 dot products) and the unmarked one (loops).
   %dot = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %w : tensor<?x260xf32>, tensor<260x302xbf16>) outs(%c : tensor<?x302xf32>) attrs = {xgenmm.matmul} {
+      ins(%a, %w : tensor<?x1028xf32>, tensor<1028x302xbf16>) outs(%c : tensor<?x302xf32>) attrs = {xgenmm.matmul} {
   ^bb0(%x: f32, %y: bf16, %acc: f32):
     %yf = arith.extf %y : bf16 to f32
     %p = arith.mulf %x, %yf : f32
@@ -88,7 +88,7 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
     linalg.yield %s : f32
   } -> tensor<?x302xf32>
   %ref = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %w : tensor<?x260xf32>, tensor<260x302xbf16>) outs(%c : tensor<?x302xf32>) {
+      ins(%a, %w : tensor<?x1028xf32>, tensor<1028x302xbf16>) outs(%c : tensor<?x302xf32>) {
   ^bb0(%x: f32, %y: bf16, %acc: f32):
     %yf = arith.extf %y : bf16 to f32
     %p = arith.mulf %x, %yf : f32

@@ -4,7 +4,7 @@
 // by scalar loops. Every value is a small multiple of 1/32 and every sum
 // exact in f32, so the results must agree to the last bit. The shape takes
 // every remainder path: rows 773 (a 768-row cache tile, then 5 rows: no
-// 8-row block, row by row), K 133 (64 + 64 + 5: the last window 5 rows),
+// 8-row block, row by row), K 517 (256 + 256 + 5: the last window 5 rows),
 // N 302 (3 x 96 + 14: windows copied by 16-lane rows, the last by 8, 4
 // and 2 lanes; register tiles of 32 and then 14 columns).
 // RUN: xgenmm-opt %s --xgenmm-cpu-codegen-pipeline \
@@ -17,19 +17,19 @@
 // IR-LABEL: func.func @max_error
 // IR: scf.for {{.*}} step %c768
 // IR: scf.for {{.*}} step %c96
-// IR: scf.for {{.*}} step %c64
-// IR: %[[E:.*]] = tensor.empty() : tensor<64x96xf32>
-// IR: scf.for {{.*}} iter_args(%[[P:.*]] = %[[E]]) -> (tensor<64x96xf32>)
-// IR: vector.transfer_read {{.*}} : tensor<64x96xf32>, vector<16xf32>
-// IR: linalg.generic {{.*}} ins({{.*}} : tensor<?x64xf32>, tensor<64x96xf32>)
+// IR: scf.for {{.*}} step %c256
+// IR: %[[E:.*]] = tensor.empty() : tensor<256x96xf32>
+// IR: scf.for {{.*}} iter_args(%[[P:.*]] = %[[E]]) -> (tensor<256x96xf32>)
+// IR: vector.transfer_read {{.*}} : tensor<256x96xf32>, vector<16xf32>
+// IR: linalg.generic {{.*}} ins({{.*}} : tensor<?x256xf32>, tensor<256x96xf32>)
 // IR-SAME: xgenmm.tile_matmul
 // The K remainder's window (5 rows), the N remainder's (14 columns) and
 // their corner:
 // IR: tensor.empty() : tensor<5x96xf32>
-// IR: tensor.empty() : tensor<64x14xf32>
-// IR: vector.transfer_read {{.*}} : tensor<64x14xf32>, vector<8xf32>
-// IR: vector.transfer_read {{.*}} : tensor<64x14xf32>, vector<4xf32>
-// IR: vector.transfer_read {{.*}} : tensor<64x14xf32>, vector<2xf32>
+// IR: tensor.empty() : tensor<256x14xf32>
+// IR: vector.transfer_read {{.*}} : tensor<256x14xf32>, vector<8xf32>
+// IR: vector.transfer_read {{.*}} : tensor<256x14xf32>, vector<4xf32>
+// IR: vector.transfer_read {{.*}} : tensor<256x14xf32>, vector<2xf32>
 // IR: tensor.empty() : tensor<5x14xf32>
 // The unmarked reference product is not packed.
 // IR-NOT: tensor.empty() : tensor<{{[0-9]+}}x{{[0-9]+}}xf32>
@@ -46,8 +46,8 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
   %c0 = arith.constant 0 : index
   %m = tensor.dim %rows, %c0 : tensor<?xf32>
   // a[i, k] = ((5 i + 11 k) mod 13 - 6) / 4, w[k, n] = ((7 k + 3 n) mod 17 - 8) / 8.
-  %ae = tensor.empty(%m) : tensor<?x133xf32>
-  %a = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%ae : tensor<?x133xf32>) {
+  %ae = tensor.empty(%m) : tensor<?x517xf32>
+  %a = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%ae : tensor<?x517xf32>) {
   ^bb0(%o: f32):
     %i = linalg.index 0 : index
     %k = linalg.index 1 : index
@@ -65,9 +65,9 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
     %t6 = arith.subf %t5, %six : f32
     %v = arith.mulf %t6, %q : f32
     linalg.yield %v : f32
-  } -> tensor<?x133xf32>
-  %we = tensor.empty() : tensor<133x302xf32>
-  %w = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%we : tensor<133x302xf32>) {
+  } -> tensor<?x517xf32>
+  %we = tensor.empty() : tensor<517x302xf32>
+  %w = linalg.generic {indexing_maps = [#I], iterator_types = ["parallel", "parallel"]} outs(%we : tensor<517x302xf32>) {
   ^bb0(%o: f32):
     %k = linalg.index 0 : index
     %n = linalg.index 1 : index
@@ -85,20 +85,20 @@ func.func @max_error(%rows: tensor<?xf32>) -> f32 {
     %t6 = arith.subf %t5, %eight : f32
     %v = arith.mulf %t6, %e : f32
     linalg.yield %v : f32
-  } -> tensor<133x302xf32>
+  } -> tensor<517x302xf32>
   %zero = arith.constant 0.0 : f32
   %ce = tensor.empty(%m) : tensor<?x302xf32>
   %c = linalg.fill ins(%zero : f32) outs(%ce : tensor<?x302xf32>) -> tensor<?x302xf32>
   // The marked product (the schedule's tiles) and the unmarked one (loops).
   %dot = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %w : tensor<?x133xf32>, tensor<133x302xf32>) outs(%c : tensor<?x302xf32>) attrs = {xgenmm.matmul} {
+      ins(%a, %w : tensor<?x517xf32>, tensor<517x302xf32>) outs(%c : tensor<?x302xf32>) attrs = {xgenmm.matmul} {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
     linalg.yield %s : f32
   } -> tensor<?x302xf32>
   %ref = linalg.generic {indexing_maps = [#A, #B, #C], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %w : tensor<?x133xf32>, tensor<133x302xf32>) outs(%c : tensor<?x302xf32>) {
+      ins(%a, %w : tensor<?x517xf32>, tensor<517x302xf32>) outs(%c : tensor<?x302xf32>) {
   ^bb0(%x: f32, %y: f32, %acc: f32):
     %p = arith.mulf %x, %y : f32
     %s = arith.addf %acc, %p : f32
