@@ -1,7 +1,9 @@
 //===- MatmulBench.cpp - GFLOP/s of compiled dense layers vs the FMA peak -===//
 //
-// Google Benchmark program. Times the dense-layer kernels of kernels.mlir,
-// compiled at build time by the compiler's own code generation
+// Google Benchmark program. Times the dense-layer and attention kernels of
+// kernels.mlir (every distinct product of SigLIP, the resampler and Phi-3;
+// SigLIP's, the resampler's and Phi-3's prefill and decode attention),
+// all compiled at build time by the compiler's own code generation
 // (--xgenmm-cpu-codegen-pipeline), at xGen-MM shapes, on the OpenMP
 // runtime's threads (OMP_NUM_THREADS), and the machine's limits on as many
 // threads measured in the same run (MachineLimits.h). Every matmul reports
@@ -64,6 +66,29 @@ XGENMM_KERNEL(mm_bf16_1152x1152, uint16_t)
 XGENMM_KERNEL(mv_bf16_3072x16384, uint16_t)
 XGENMM_KERNEL(mv_bf16_8192x3072, uint16_t)
 XGENMM_KERNEL(mv_bf16_3072x32064, uint16_t)
+XGENMM_KERNEL(mm_f32_3072x3072, float)
+XGENMM_KERNEL(mm_bf16_3072x3072, uint16_t)
+XGENMM_KERNEL(mm_f32_3072x16384, float)
+XGENMM_KERNEL(mm_bf16_3072x16384, uint16_t)
+XGENMM_KERNEL(mm_f32_8192x3072, float)
+XGENMM_KERNEL(mm_bf16_8192x3072, uint16_t)
+XGENMM_KERNEL(mm_f32_1152x1536, float)
+XGENMM_KERNEL(mm_bf16_1152x1536, uint16_t)
+XGENMM_KERNEL(mm_f32_1152x3072, float)
+XGENMM_KERNEL(mm_bf16_1152x3072, uint16_t)
+XGENMM_KERNEL(mm_f32_1536x1152, float)
+XGENMM_KERNEL(mm_bf16_1536x1152, uint16_t)
+XGENMM_KERNEL(mm_f32_1152x4608, float)
+XGENMM_KERNEL(mm_bf16_1152x4608, uint16_t)
+XGENMM_KERNEL(mm_f32_4608x1152, float)
+XGENMM_KERNEL(mm_bf16_4608x1152, uint16_t)
+extern "C" void _mlir_ciface_attn_resampler(Memref<float, 3> *, Memref<float, 3> *,
+                                            Memref<float, 3> *, Memref2D<int8_t> *,
+                                            Memref<float, 3> *);
+extern "C" void _mlir_ciface_attn_prefill_bf16(Memref2D<float> *, Memref2D<float> *,
+                                               Memref2D<float> *, Memref2D<uint16_t> *,
+                                               Memref2D<uint16_t> *, int64_t,
+                                               Memref2D<float> *);
 extern "C" void _mlir_ciface_attn_qk_729x16x72(Memref<float, 5> *,
                                                Memref<float, 4> *,
                                                Memref<float, 5> *);
@@ -190,6 +215,28 @@ XGENMM_BENCH(mm_bf16_1152x1152, uint16_t, 1152, 1152, 729);
 XGENMM_BENCH(mv_bf16_3072x16384, uint16_t, 3072, 16384, 1);
 XGENMM_BENCH(mv_bf16_8192x3072, uint16_t, 8192, 3072, 1);
 XGENMM_BENCH(mv_bf16_3072x32064, uint16_t, 3072, 32064, 1);
+// Phi-3's other prefill products, one chunk of 512 tokens (the default
+// --prefill-chunk): o, gate_up, down.
+XGENMM_BENCH(mm_f32_3072x3072, float, 3072, 3072, 512);
+XGENMM_BENCH(mm_bf16_3072x3072, uint16_t, 3072, 3072, 512);
+XGENMM_BENCH(mm_f32_3072x16384, float, 3072, 16384, 512);
+XGENMM_BENCH(mm_bf16_3072x16384, uint16_t, 3072, 16384, 512);
+XGENMM_BENCH(mm_f32_8192x3072, float, 8192, 3072, 512);
+XGENMM_BENCH(mm_bf16_8192x3072, uint16_t, 8192, 3072, 512);
+// The resampler's products for the 3 groups of an image on a 1x2 grid (the
+// groups share one product, rows = groups x rows): q, out, W1, W2 and the
+// projection over 3 x 128 latents, kv over 3 x 857 rows (media and
+// latents).
+XGENMM_BENCH(mm_f32_1152x1536, float, 1152, 1536, 384);
+XGENMM_BENCH(mm_bf16_1152x1536, uint16_t, 1152, 1536, 384);
+XGENMM_BENCH(mm_f32_1152x3072, float, 1152, 3072, 2571)->Args({384});
+XGENMM_BENCH(mm_bf16_1152x3072, uint16_t, 1152, 3072, 2571)->Args({384});
+XGENMM_BENCH(mm_f32_1536x1152, float, 1536, 1152, 384);
+XGENMM_BENCH(mm_bf16_1536x1152, uint16_t, 1536, 1152, 384);
+XGENMM_BENCH(mm_f32_1152x4608, float, 1152, 4608, 384);
+XGENMM_BENCH(mm_bf16_1152x4608, uint16_t, 1152, 4608, 384);
+XGENMM_BENCH(mm_f32_4608x1152, float, 4608, 1152, 384);
+XGENMM_BENCH(mm_bf16_4608x1152, uint16_t, 4608, 1152, 384);
 
 /// SigLIP attention of one view: S = T = 729, 16 heads of 72. args: views.
 /// qk: scores[b, h, 0, s, t] = sum_d q[b, s, h, 0, d] * kt[b, h, d, t];
@@ -249,6 +296,137 @@ BENCHMARK_CAPTURE(BM_attention, qk_729x16x72, true)
     ->Unit(benchmark::kMillisecond)->ArgName("views")->Arg(1);
 BENCHMARK_CAPTURE(BM_attention, pv_729x16x72, false)
     ->Unit(benchmark::kMillisecond)->ArgName("views")->Arg(1);
+
+/// The resampler's attention of `groups` groups: 128 latent queries over
+/// 857 keys (729 media, 128 latents), 16 heads of 96, scale 96^-0.5; the
+/// last 100 media keys of every group masked (padding, as a grid cell past
+/// the image's edge has). Checked once against a double computation on a
+/// few (group, head, query) rows. GFLOP/s count q k^T and p v over all 857
+/// keys (the masked ones are computed and discarded). The kernel is
+/// compiled for 3 groups (an image on a 1x2 grid).
+void BM_resampler_attention(benchmark::State &state) {
+  constexpr int64_t Q = 128, T = 857, M = 729, H = 16, D = 96, W = H * D, B = 3;
+  constexpr double scale = 0.102062073;
+  std::mt19937 rng(13);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::vector<float> q(B * Q * W), k(B * T * W), v(B * T * W), out(B * Q * W, 0.f);
+  for (auto *vec : {&q, &k, &v})
+    for (float &x : *vec)
+      x = dist(rng);
+  std::vector<int8_t> mask(B * M, 1);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t t = M - 100; t < M; ++t)
+      mask[b * M + t] = 0;
+  auto qm = viewN<3>(q.data(), {B, Q, W}), km = viewN<3>(k.data(), {B, T, W}),
+       vm = viewN<3>(v.data(), {B, T, W}), om = viewN<3>(out.data(), {B, Q, W});
+  auto mm = view(mask.data(), B, M);
+  auto run = [&] { _mlir_ciface_attn_resampler(&qm, &km, &vm, &mm, &om); };
+  run();
+  for (int t = 0; t < 8; ++t) {
+    int64_t b = t % B, h = (t * 5 + 15) % H, i = (t * 37 + 127) % Q;
+    std::vector<double> p(T);
+    double top = -1e300, sum = 0;
+    for (int64_t u = 0; u < T; ++u) {
+      if (u < M && !mask[b * M + u]) {
+        p[u] = -1e300;
+        continue;
+      }
+      double dot = 0;
+      for (int64_t d = 0; d < D; ++d)
+        dot += (double)q[(b * Q + i) * W + h * D + d] * k[(b * T + u) * W + h * D + d];
+      p[u] = scale * dot;
+      top = std::max(top, p[u]);
+    }
+    for (int64_t u = 0; u < T; ++u)
+      sum += (p[u] = p[u] == -1e300 ? 0.0 : std::exp(p[u] - top));
+    for (int64_t d = 0; d < D; d += 19) {
+      double ref = 0;
+      for (int64_t u = 0; u < T; ++u)
+        ref += p[u] / sum * v[(b * T + u) * W + h * D + d];
+      if (std::fabs(ref - out[(b * Q + i) * W + h * D + d]) > 1e-3) {
+        state.SkipWithError("wrong result");
+        return;
+      }
+    }
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double gflops = 4.0 * B * H * Q * T * D * state.iterations() / seconds * 1e-9;
+  state.counters["GFLOPs"] = gflops;
+  state.counters["of_peak"] = gflops / gLimits.fmaGflops;
+}
+BENCHMARK(BM_resampler_attention)
+    ->Name("resampler_attention/groups:3")->Unit(benchmark::kMillisecond);
+
+/// Phi-3 prefill attention of one layer: a chunk of `rows` query rows at
+/// positions [pos, pos + rows), their keys and values written into a bf16
+/// cache of 4096 rows (rows before pos random, as an earlier chunk left
+/// them), causal attention, 32 heads of 96. Checked once against a double
+/// computation over the cache as the kernel left it. GFLOP/s count the
+/// causal work only: q k^T and p v over pos + i + 1 keys for row i. args:
+/// rows, pos (512, 512 is the second chunk of a 1k-token prefill).
+void BM_prefill_attention(benchmark::State &state) {
+  constexpr int64_t H = 32, D = 96, W = H * D, C = 4096;
+  constexpr double scale = 0.102062;
+  const int64_t S = state.range(0), pos = state.range(1);
+  std::mt19937 rng(17);
+  std::uniform_real_distribution<float> dist(-1.f, 1.f);
+  std::vector<float> q(S * W), k(S * W), v(S * W), out(S * W, 0.f);
+  for (auto *vec : {&q, &k, &v})
+    for (float &x : *vec)
+      x = dist(rng);
+  std::vector<uint16_t> kc(C * W), vc(C * W);
+  for (auto *cache : {&kc, &vc})
+    for (uint16_t &x : *cache)
+      x = toBf16(dist(rng));
+  auto qm = view(q.data(), S, W), km = view(k.data(), S, W), vm = view(v.data(), S, W),
+       om = view(out.data(), S, W);
+  auto kcm = view(kc.data(), C, W), vcm = view(vc.data(), C, W);
+  auto run = [&] { _mlir_ciface_attn_prefill_bf16(&qm, &km, &vm, &kcm, &vcm, pos, &om); };
+  run();
+  for (int t = 0; t < 6; ++t) {
+    int64_t h = (t * 7 + 31) % H, i = t == 0 ? S - 1 : (t * 97) % S, n = pos + i + 1;
+    std::vector<double> p(n);
+    double top = -1e300, sum = 0;
+    for (int64_t u = 0; u < n; ++u) {
+      double dot = 0;
+      for (int64_t d = 0; d < D; ++d)
+        dot += (double)q[i * W + h * D + d] * fromBf16(kc[u * W + h * D + d]);
+      p[u] = scale * dot;
+      top = std::max(top, p[u]);
+    }
+    for (double &x : p)
+      sum += (x = std::exp(x - top));
+    for (int64_t d = 0; d < D; d += 19) {
+      double ref = 0;
+      for (int64_t u = 0; u < n; ++u)
+        ref += p[u] / sum * fromBf16(vc[u * W + h * D + d]);
+      if (std::fabs(ref - out[i * W + h * D + d]) > 2e-3) {
+        state.SkipWithError("wrong result");
+        return;
+      }
+    }
+  }
+  auto t0 = std::chrono::steady_clock::now();
+  for (auto _ : state) {
+    run();
+    benchmark::ClobberMemory();
+  }
+  double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  double keys = (double)S * pos + (double)S * (S + 1) / 2; // sum over rows
+  double gflops = 4.0 * H * D * keys * state.iterations() / seconds * 1e-9;
+  state.counters["GFLOPs"] = gflops;
+  state.counters["of_peak"] = gflops / gLimits.fmaGflops;
+}
+BENCHMARK(BM_prefill_attention)
+    ->Name("prefill_attention/bf16")->Unit(benchmark::kMillisecond)->ArgNames({"rows", "pos"})
+    ->Args({512, 0})->Args({512, 512});
 
 /// Phi-3 decode attention of one layer (32 heads of 96, a 4096-row cache):
 /// one query row at position context - 1, the new key and value written

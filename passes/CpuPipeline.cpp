@@ -55,6 +55,13 @@ struct CpuCodegenCliOptions : PassPipelineOptions<CpuCodegenCliOptions> {
                        llvm::cl::desc("Matrix products over bf16 weights with more than "
                                       "one row on AVX512-BF16 dot products"),
                        llvm::cl::init(false)};
+  Option<int64_t> maxTokens{*this, "max-tokens",
+                            llvm::cl::desc("Bound of sequence lengths (buffer plan)"),
+                            llvm::cl::init(4096)};
+  Option<int64_t> maxPosition{*this, "max-position",
+                              llvm::cl::desc("Bound of index arguments, the positions "
+                                             "(buffer plan; 0 means max-tokens)"),
+                              llvm::cl::init(0)};
 };
 
 /// From linalg on tensors (weights bound, dense weights transposed, the
@@ -234,6 +241,8 @@ void mlir::xgenmm::registerCpuPipeline() {
       [](OpPassManager &pm, const CpuCodegenCliOptions &cli) {
         CpuPipelineOptions options;
         options.bf16Dot = cli.bf16Dot;
+        options.maxTokens = cli.maxTokens;
+        options.maxPosition = cli.maxPosition;
         buildCpuCodegenPipeline(pm, options);
       });
 }
