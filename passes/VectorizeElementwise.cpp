@@ -3,8 +3,9 @@
 // The dense and attention contractions are tiled and vectorized by the
 // schedule; what is left are the elementwise generics around them (GELU and
 // SwiGLU, softmax's exp and normalisation, the scaling and shift of the
-// norms, residual and bias adds, RoPE's rotation). Each one whose body is
-// plain arithmetic and whose operands are read contiguously along the
+// norms, residual and bias adds, RoPE's rotation, attention's scale and
+// causal mask). Each one whose body is plain arithmetic (and loop indices)
+// and whose operands are read contiguously along the
 // innermost loop (or broadcast along it) is tiled to [1, ..., 1, 16]: one
 // 16-lane (one zmm) vector per step along the innermost dimension, the
 // partial last step (a dynamic extent, such as the keys of a prefill)
@@ -90,8 +91,11 @@ bool hasVectorOperands(linalg::GenericOp op) {
     if (usesInner && map.getResults().back() != getAffineDimExpr(inner, op.getContext()))
       return false; // strided along the vector: a transpose
   }
+  // Arithmetic, and the loop indices (attention's causal and window masks
+  // compare them: along the vector they become a step vector).
   for (Operation &inner : op.getBody()->without_terminator())
-    if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()))
+    if (!isa<arith::ArithDialect, math::MathDialect>(inner.getDialect()) &&
+        !isa<linalg::IndexOp>(inner))
       return false;
   int64_t extent = op.getStaticLoopRanges()[inner];
   return ShapedType::isDynamic(extent) || extent >= kLanes;

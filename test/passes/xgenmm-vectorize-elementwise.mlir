@@ -115,3 +115,41 @@ func.func @others(%x: tensor<32x32xf32>, %ids: tensor<32xi32>, %table: tensor<64
   } -> tensor<32x32xf32>
   return %t, %s, %n, %g : tensor<32x32xf32>, tensor<32xf32>, tensor<32xf32>, tensor<32x32xf32>
 }
+
+// Attention's scale and causal mask (key t kept for query row s at
+// position p + s when t <= p + s): the loop indices become a step vector
+// over the 16 keys of a step plus the step's offset, compared with the
+// row's broadcast position; rows shared among threads. (Before, the index
+// ops kept the whole mask on the scalar path, outside any parallel loop:
+// ~6% of a prefill attention's time serial, the other thread waiting.)
+// CHECK-LABEL: func.func @causal_mask
+// CHECK: scf.for %[[S:.*]] = %c0 to %{{.*}} step %c1
+// CHECK: scf.for %[[T:.*]] = %c0 to %{{.*}} step %c16
+// CHECK: %[[STEP:.*]] = vector.step : vector<16xindex>
+// CHECK: %[[OFF:.*]] = vector.broadcast %[[T]] : index to vector<16xindex>
+// CHECK: %[[KEYS:.*]] = arith.addi %[[OFF]], %[[STEP]] : vector<16xindex>
+// CHECK: %[[POS:.*]] = arith.addi %[[S]], %{{.*}} : index
+// CHECK: %[[POSV:.*]] = vector.broadcast %[[POS]] : index to vector<16xindex>
+// CHECK: arith.cmpi ule, %[[KEYS]], %[[POSV]] : vector<16xindex>
+// CHECK: arith.select {{.*}} : vector<1x16xi1>, vector<1x16xf32>
+// CHECK: } {xgenmm.parallel}
+func.func @causal_mask(%x: tensor<?x?xf32>, %p: index) -> tensor<?x?xf32> {
+  %c0 = arith.constant 0 : index
+  %c1 = arith.constant 1 : index
+  %m = tensor.dim %x, %c0 : tensor<?x?xf32>
+  %n = tensor.dim %x, %c1 : tensor<?x?xf32>
+  %e = tensor.empty(%m, %n) : tensor<?x?xf32>
+  %r = linalg.generic {indexing_maps = [#I, #I], iterator_types = ["parallel", "parallel"]}
+      ins(%x : tensor<?x?xf32>) outs(%e : tensor<?x?xf32>) {
+  ^bb0(%a: f32, %o: f32):
+    %s = linalg.index 0 : index
+    %t = linalg.index 1 : index
+    %abs = arith.addi %s, %p : index
+    %keep = arith.cmpi ule, %t, %abs : index
+    %scaled = arith.mulf %a, %a : f32
+    %ninf = arith.constant 0xFF800000 : f32
+    %v = arith.select %keep, %scaled, %ninf : f32
+    linalg.yield %v : f32
+  } -> tensor<?x?xf32>
+  return %r : tensor<?x?xf32>
+}
