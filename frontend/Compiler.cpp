@@ -718,6 +718,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
     pipeline.maxPosition = kvCapacity;
     pipeline.maxViews = 1 + maxCrops;
     pipeline.bf16Dot = options.matmulPrecision == "bf16";
+    pipeline.expandBf16 = !targetHas(options, "avx512bf16");
     mlir::xgenmm::buildCpuLinalgPipeline(pm, pipeline);
     if (failed(pm.run(*module))) {
       error = "the CPU pipeline failed (diagnostics above)";
@@ -939,7 +940,9 @@ bool compileArtifact(const std::string &input, const std::string &output,
       if (f.second && (features.empty() ||
                        llvm::StringRef(features).contains("+" + f.first().str())))
         featureList.push_back(JsonValue::string(f.first().str()));
-    if (!options.targetCpu.empty()) {
+    // Features given (with or without a CPU): exactly those enabled, not
+    // the host's (which may lack them: the runtime checks this list).
+    if (!options.targetCpu.empty() || !options.targetFeatures.empty()) {
       featureList.clear();
       for (llvm::StringRef f : llvm::split(features, ','))
         if (f.consume_front("+"))

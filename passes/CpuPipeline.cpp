@@ -2,16 +2,20 @@
 #include "passes/Passes.h"
 
 #include "mlir/Conversion/Passes.h"
+#include "mlir/Dialect/Arith/Transforms/Passes.h"
 #include "mlir/Dialect/Bufferization/Pipelines/Passes.h"
 #include "mlir/Dialect/Bufferization/Transforms/Passes.h"
 #include "mlir/Dialect/Linalg/Passes.h"
 #include "mlir/Dialect/Math/Transforms/Passes.h"
 #include "mlir/Dialect/MemRef/Transforms/Passes.h"
 #include "mlir/Pass/PassRegistry.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 #include "mlir/Transforms/Passes.h"
+#include "llvm/TargetParser/Host.h"
 
 namespace mlir::xgenmm {
 #define GEN_PASS_DEF_XGENMMCOPIESTOLINALG
+#define GEN_PASS_DEF_XGENMMEXPANDBF16
 #include "passes/Passes.h.inc"
 } // namespace mlir::xgenmm
 
@@ -34,6 +38,11 @@ struct XgenmmCopiesToLinalgPass
   }
 };
 
+/// Whether the host CPU lacks AVX512-BF16 (the default of the CLI
+/// pipelines' expand-bf16: their code runs here, in mlir-runner or the
+/// benchmarks built with -march=native).
+bool hostLacksBf16() { return !llvm::sys::getHostCPUFeatures().lookup("avx512bf16"); }
+
 struct CpuPipelineCliOptions : PassPipelineOptions<CpuPipelineCliOptions> {
   Option<std::string> dtype{*this, "dtype",
                             llvm::cl::desc("Weight storage: f32, bf16 or stored"),
@@ -48,6 +57,10 @@ struct CpuPipelineCliOptions : PassPipelineOptions<CpuPipelineCliOptions> {
                        llvm::cl::desc("Matrix products over bf16 weights with more than "
                                       "one row on AVX512-BF16 dot products"),
                        llvm::cl::init(false)};
+  Option<bool> expandBf16{*this, "expand-bf16",
+                          llvm::cl::desc("Round to bf16 with integer operations "
+                                         "(default: where the host lacks avx512bf16)"),
+                          llvm::cl::init(hostLacksBf16())};
 };
 
 struct CpuCodegenCliOptions : PassPipelineOptions<CpuCodegenCliOptions> {
@@ -55,9 +68,17 @@ struct CpuCodegenCliOptions : PassPipelineOptions<CpuCodegenCliOptions> {
                        llvm::cl::desc("Matrix products over bf16 weights with more than "
                                       "one row on AVX512-BF16 dot products"),
                        llvm::cl::init(false)};
+  Option<bool> expandBf16{*this, "expand-bf16",
+                          llvm::cl::desc("Round to bf16 with integer operations "
+                                         "(default: where the host lacks avx512bf16)"),
+                          llvm::cl::init(hostLacksBf16())};
   Option<int64_t> maxTokens{*this, "max-tokens",
                             llvm::cl::desc("Bound of sequence lengths (buffer plan)"),
                             llvm::cl::init(4096)};
+  Option<int64_t> causalRows{*this, "causal-rows",
+                             llvm::cl::desc("Query rows per block of causal attention with "
+                                            "dynamic rows (0: not blocked)"),
+                             llvm::cl::init(32)};
   Option<int64_t> maxPosition{*this, "max-position",
                               llvm::cl::desc("Bound of index arguments, the positions "
                                              "(buffer plan; 0 means max-tokens)"),
@@ -88,7 +109,9 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
     pm.addPass(createXgenmmBf16DotAttention());
   // Attention with static rows and keys one block of query rows at a time,
   // the scores in cache.
-  pm.addPass(createXgenmmFuseAttention());
+  XgenmmFuseAttentionOptions fuseAttention;
+  fuseAttention.causalRows = options.causalRows;
+  pm.addPass(createXgenmmFuseAttention(fuseAttention));
   pm.addPass(createCanonicalizerPass());
   // bf16 dot products: cache tiles first, each tile's weight interleaved
   // into k pairs once (shared by the tile's row blocks), then the register
@@ -178,6 +201,10 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   // building block) must become a vector FMA, not 16 scalar fmaf calls as
   // math-to-libm would unroll it; scalar exp/log/... as intrinsics still
   // call libm's expf etc. What has no intrinsic (tanh, erf) goes to libm.
+  // Without AVX512-BF16, rounding to bf16 as integer operations (else
+  // libcalls of __truncsfbf2, one per lane, which old libgcc lacks).
+  if (options.expandBf16)
+    pm.addPass(createXgenmmExpandBf16());
   pm.addPass(createConvertMathToLLVMPass());
   pm.addPass(createConvertMathToLibmPass());
   ConvertVectorToLLVMPassOptions vectorToLLVM;
@@ -193,6 +220,25 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createUBToLLVMConversionPass());
   pm.addPass(createReconcileUnrealizedCastsPass());
 }
+
+struct XgenmmExpandBf16Pass : xgenmm::impl::XgenmmExpandBf16Base<XgenmmExpandBf16Pass> {
+  void runOnOperation() override {
+    // The roundings only: widening bf16 is a shift LLVM does itself.
+    SmallVector<Operation *> roundings;
+    getOperation()->walk([&](arith::TruncFOp t) {
+      if (getElementTypeOrSelf(t.getType()).isBF16())
+        roundings.push_back(t);
+    });
+    if (roundings.empty())
+      return;
+    RewritePatternSet patterns(&getContext());
+    arith::populateExpandBFloat16Patterns(patterns);
+    GreedyRewriteConfig config;
+    config.setStrictness(GreedyRewriteStrictness::ExistingOps);
+    if (failed(applyOpPatternsGreedily(roundings, std::move(patterns), config)))
+      signalPassFailure();
+  }
+};
 
 } // namespace
 
@@ -229,6 +275,7 @@ void mlir::xgenmm::registerCpuPipeline() {
         options.maxTokens = cli.maxTokens;
         options.maxViews = cli.maxViews;
         options.bf16Dot = cli.bf16Dot;
+        options.expandBf16 = cli.expandBf16;
         buildCpuPipeline(pm, options);
       });
   // The code generation half alone, for kernels written at the linalg level
@@ -241,8 +288,10 @@ void mlir::xgenmm::registerCpuPipeline() {
       [](OpPassManager &pm, const CpuCodegenCliOptions &cli) {
         CpuPipelineOptions options;
         options.bf16Dot = cli.bf16Dot;
+        options.expandBf16 = cli.expandBf16;
         options.maxTokens = cli.maxTokens;
         options.maxPosition = cli.maxPosition;
+        options.causalRows = cli.causalRows;
         buildCpuCodegenPipeline(pm, options);
       });
 }

@@ -36,6 +36,12 @@ struct CpuPipelineOptions {
   /// AVX512-BF16 dot products (activations rounded to bf16, fp32
   /// accumulation): xgenmm-bf16-dot-matmuls, xgenmm-lower-bf16-dot.
   bool bf16Dot = false;
+  /// f32 -> bf16 rounding as integer operations (xgenmm-expand-bf16): for
+  /// target CPUs without AVX512-BF16.
+  bool expandBf16 = false;
+  /// Query rows per block of causal attention with a dynamic number of
+  /// rows (prefill; xgenmm-fuse-attention's causal-rows); 0: not blocked.
+  int64_t causalRows = 32;
 };
 
 /// From xgenmm IR to the LLVM dialect for x86-64 CPUs: weights bound to

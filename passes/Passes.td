@@ -163,6 +163,23 @@ def XgenmmCopiesToLinalg : Pass<"xgenmm-copies-to-linalg"> {
   let dependentDialects = ["::mlir::linalg::LinalgDialect"];
 }
 
+def XgenmmExpandBf16 : Pass<"xgenmm-expand-bf16"> {
+  let summary = "Round f32 to bf16 with integer operations";
+  let description = [{
+    LLVM lowers `fptrunc float to bfloat` to AVX512-BF16's `vcvtneps2bf16`
+    where the target has it and otherwise to a call of `__truncsfbf2`,
+    which libgcc before GCC 13 lacks: a model.so for such a CPU would not
+    load ("undefined symbol: __truncsfbf2"), and vectors would be rounded
+    one lane per call. This pass rewrites `arith.truncf` f32 -> bf16
+    (round to nearest even, NaN kept quiet) as integer operations on the
+    bit patterns, scalars and vectors alike (MLIR's BF16 expansion
+    patterns, applied to the roundings only: widening bf16 to f32 is a
+    shift LLVM emits itself). The CPU pipeline runs it where the target CPU
+    lacks avx512bf16 (`expand-bf16`).
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect", "::mlir::vector::VectorDialect"];
+}
+
 def XgenmmTransposeDenseWeights : Pass<"xgenmm-transpose-dense-weights", "::mlir::ModuleOp"> {
   let summary = "Store the weights of dense contractions as [K, N] and mark the contractions";
   let description = [{
@@ -440,9 +457,18 @@ def XgenmmFuseAttention : Pass<"xgenmm-fuse-attention"> {
     once per softmax step. The kv-head loop is marked `xgenmm.parallel`;
     the row-block loop is peeled so that every tile is static. The
     transposed keys, q, v and the key mask are not fused (computed once).
+
+    Causal attention with a dynamic number of query rows (prefill, its mask
+    marked `xgenmm.attn_causal` by the lowering) runs in a serial loop over
+    blocks of `causal-rows` rows, all heads together, each block's chain
+    over keys [0, offset + last row + 1) only: the keys above the diagonal
+    are neither computed nor stored, and the scores are [heads,
+    causal-rows, keys] per block instead of [heads, rows, keys].
   }];
   let options = [
     Option<"rows", "rows", "int64_t", /*default=*/"32", "Query rows per tile">,
+    Option<"causalRows", "causal-rows", "int64_t", /*default=*/"32",
+           "Query rows per block of causal attention with dynamic rows (0: not blocked)">,
   ];
   let dependentDialects = ["::mlir::scf::SCFDialect",
                            "::mlir::tensor::TensorDialect",
