@@ -382,6 +382,11 @@ struct LowerAttentionOp : OpRewritePattern<AttentionOp> {
             keep = arith::AndIOp::create(nb2, l, keep, a[1]);
           return arith::SelectOp::create(nb2, l, keep, sc, ninf).getResult();
         });
+    // Key t of row s is kept only if t <= qOffset + s: xgenmm-fuse-attention
+    // bounds each block of rows' keys by this (the mask's body holds the
+    // offset).
+    if (causal)
+      masked.getDefiningOp()->setAttr("xgenmm.attn_causal", b.getUnitAttr());
 
     // Softmax over the keys, in f32.
     SmallVector<OpFoldResult> rowSizes(scoreSizes.begin(), scoreSizes.end() - 1);

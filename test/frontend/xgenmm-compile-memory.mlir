@@ -9,15 +9,15 @@
 // CHUNK: "prefill":{"symbol":"_mlir_ciface_xgenmm_prefill","max_tokens":16}
 // CHUNK-SAME: "kv_cache":{"layers":1,"capacity":64,
 // A memory budget: over it, a checkpoint compiled without --context gets the
-// largest context that fits (here weights ~0.25 MB, arena ~39 MB at 4096
-// tokens, 352 bytes of KV cache per token); with --context, an error that
-// names the context that would fit.
-// RUN: xgenmm-compile %fixtures/tiny_fp32_single -o %t/budget --memory-budget 40000000 2>&1 | FileCheck %s --check-prefix=BUDGET
-// BUDGET: xgenmm-compile: the artifact needs {{[0-9]+}} bytes (weights {{[0-9]+}}, arena {{[0-9]+}}, KV caches 1441792 at a context of 4096) > --memory-budget 40000000: compiling again with a context of [[FIT:[0-9]+]] tokens
+// largest context that fits (here weights ~0.25 MB, arena ~3.9 MB at 4096
+// tokens, 352 bytes of KV cache per token; 5.5 MB in all); with --context,
+// an error that names the context that would fit.
+// RUN: xgenmm-compile %fixtures/tiny_fp32_single -o %t/budget --memory-budget 5000000 2>&1 | FileCheck %s --check-prefix=BUDGET
+// BUDGET: xgenmm-compile: the artifact needs {{[0-9]+}} bytes (weights {{[0-9]+}}, arena {{[0-9]+}}, KV caches 1441792 at a context of 4096) > --memory-budget 5000000: compiling again with a context of [[FIT:[0-9]+]] tokens
 // RUN: FileCheck %s --check-prefix=BUDGETM < %t/budget/manifest.json
-// BUDGETM: "kv_cache":{"layers":1,"capacity":{{1[0-9][0-9][0-9]}},
-// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --memory-budget 40000000 --context 4096 2>&1 | FileCheck %s --check-prefix=BUDGETCTX
-// BUDGETCTX: xgenmm-compile: error: the artifact needs {{[0-9]+}} bytes ({{.*}}) > --memory-budget 40000000; a context of {{[0-9]+}} tokens fits (--context {{[0-9]+}})
+// BUDGETM: "kv_cache":{"layers":1,"capacity":{{2[0-9][0-9][0-9]}},
+// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --memory-budget 5000000 --context 4096 2>&1 | FileCheck %s --check-prefix=BUDGETCTX
+// BUDGETCTX: xgenmm-compile: error: the artifact needs {{[0-9]+}} bytes ({{.*}}) > --memory-budget 5000000; a context of {{[0-9]+}} tokens fits (--context {{[0-9]+}})
 // RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --memory-budget 1M 2>&1 | FileCheck %s --check-prefix=BUDGETLOW
 // BUDGETLOW: xgenmm-compile: error: the artifact needs {{.*}} > --memory-budget 1048576; the weights and the arena alone exceed it
 // RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --memory-budget lots 2>&1 | FileCheck %s --check-prefix=BUDGETBAD
