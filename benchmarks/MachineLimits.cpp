@@ -54,6 +54,44 @@ void fmaLoop(int64_t iters) {
         "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
 }
 
+/// The same on 8-lane ymm registers, for CPUs without AVX-512 (AVX2 + FMA).
+void fmaLoopYmm(int64_t iters) {
+  asm volatile(
+      "vxorps %%ymm0, %%ymm0, %%ymm0\n\t"
+      "vxorps %%ymm1, %%ymm1, %%ymm1\n\t"
+      "vxorps %%ymm2, %%ymm2, %%ymm2\n\t"
+      "vxorps %%ymm3, %%ymm3, %%ymm3\n\t"
+      "vxorps %%ymm4, %%ymm4, %%ymm4\n\t"
+      "vxorps %%ymm5, %%ymm5, %%ymm5\n\t"
+      "vxorps %%ymm6, %%ymm6, %%ymm6\n\t"
+      "vxorps %%ymm7, %%ymm7, %%ymm7\n\t"
+      "vxorps %%ymm8, %%ymm8, %%ymm8\n\t"
+      "vxorps %%ymm9, %%ymm9, %%ymm9\n\t"
+      "vxorps %%ymm10, %%ymm10, %%ymm10\n\t"
+      "vxorps %%ymm11, %%ymm11, %%ymm11\n\t"
+      "vxorps %%ymm12, %%ymm12, %%ymm12\n\t"
+      "vxorps %%ymm13, %%ymm13, %%ymm13\n\t"
+      "1:\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm0\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm1\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm2\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm3\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm4\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm5\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm6\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm7\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm8\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm9\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm10\n\t"
+      "vfmadd231ps %%ymm12, %%ymm13, %%ymm11\n\t"
+      "dec %0\n\t"
+      "jnz 1b\n\t"
+      : "+r"(iters)
+      :
+      : "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", "xmm8",
+        "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "cc");
+}
+
 /// `iters` x 12 independent vdpbf16ps (16 lanes x 2 products x 2 FLOPs).
 void bf16DotLoop(int64_t iters) {
   asm volatile(
@@ -115,6 +153,32 @@ uint64_t readLoop(const char *p, size_t bytes) {
   return steps;
 }
 
+/// The same with eight 32-byte loads per step, for CPUs without AVX-512.
+uint64_t readLoopYmm(const char *p, size_t bytes) {
+  uint64_t steps = bytes / 256;
+  asm volatile(
+      "vpxor %%ymm0, %%ymm0, %%ymm0\n\t"
+      "vpxor %%ymm1, %%ymm1, %%ymm1\n\t"
+      "vpxor %%ymm2, %%ymm2, %%ymm2\n\t"
+      "vpxor %%ymm3, %%ymm3, %%ymm3\n\t"
+      "1:\n\t"
+      "vpaddq (%0), %%ymm0, %%ymm0\n\t"
+      "vpaddq 32(%0), %%ymm1, %%ymm1\n\t"
+      "vpaddq 64(%0), %%ymm2, %%ymm2\n\t"
+      "vpaddq 96(%0), %%ymm3, %%ymm3\n\t"
+      "vpaddq 128(%0), %%ymm0, %%ymm0\n\t"
+      "vpaddq 160(%0), %%ymm1, %%ymm1\n\t"
+      "vpaddq 192(%0), %%ymm2, %%ymm2\n\t"
+      "vpaddq 224(%0), %%ymm3, %%ymm3\n\t"
+      "add $256, %0\n\t"
+      "dec %1\n\t"
+      "jnz 1b\n\t"
+      : "+r"(p), "+r"(steps)
+      :
+      : "xmm0", "xmm1", "xmm2", "xmm3", "cc", "memory");
+  return steps;
+}
+
 /// Runs `work(i)` on `threads` threads started together; the wall time of
 /// the slowest.
 template <typename F> double onThreads(int threads, F work) {
@@ -154,9 +218,15 @@ double readBandwidth(int threads) {
   char *base = buffer.data() + (64 - reinterpret_cast<uintptr_t>(buffer.data()) % 64);
   std::memset(base, 1, bytes);
   size_t share = bytes / threads / 256 * 256;
+  bool zmm = __builtin_cpu_supports("avx512f");
   double best = 1e30;
   for (int r = 0; r < 4; ++r)
-    best = std::min(best, onThreads(threads, [&](int i) { readLoop(base + i * share, share); }));
+    best = std::min(best, onThreads(threads, [&](int i) {
+                      if (zmm)
+                        readLoop(base + i * share, share);
+                      else
+                        readLoopYmm(base + i * share, share);
+                    }));
   return (double)share * threads / best * 1e-9;
 }
 
@@ -175,8 +245,12 @@ MachineLimits measureMachineLimits(int threads) {
   MachineLimits l;
   l.threads = std::max(1, threads);
   l.cpu = cpuModel();
-  l.fmaGflops1 = computePeak(1, fmaLoop, 12.0 * 16 * 2);
-  l.fmaGflops = l.threads == 1 ? l.fmaGflops1 : computePeak(l.threads, fmaLoop, 12.0 * 16 * 2);
+  // 16-lane FMAs where the CPU has AVX-512, else 8-lane ones.
+  bool zmm = __builtin_cpu_supports("avx512f");
+  void (*loop)(int64_t) = zmm ? fmaLoop : fmaLoopYmm;
+  double flopsPerIter = 12.0 * (zmm ? 16 : 8) * 2;
+  l.fmaGflops1 = computePeak(1, loop, flopsPerIter);
+  l.fmaGflops = l.threads == 1 ? l.fmaGflops1 : computePeak(l.threads, loop, flopsPerIter);
   if (__builtin_cpu_supports("avx512bf16"))
     l.bf16DotGflops = computePeak(l.threads, bf16DotLoop, 12.0 * 16 * 4);
   l.readGBs = readBandwidth(l.threads);
