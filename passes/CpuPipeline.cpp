@@ -61,6 +61,10 @@ struct CpuPipelineCliOptions : PassPipelineOptions<CpuPipelineCliOptions> {
                           llvm::cl::desc("Round to bf16 with integer operations "
                                          "(default: where the host lacks avx512bf16)"),
                           llvm::cl::init(hostLacksBf16())};
+  Option<bool> avx512{*this, "avx512",
+                      llvm::cl::desc("Register tiles for AVX-512's 32 zmm registers "
+                                     "(false: AVX2's 16 ymm)"),
+                      llvm::cl::init(true)};
 };
 
 struct CpuCodegenCliOptions : PassPipelineOptions<CpuCodegenCliOptions> {
@@ -72,6 +76,10 @@ struct CpuCodegenCliOptions : PassPipelineOptions<CpuCodegenCliOptions> {
                           llvm::cl::desc("Round to bf16 with integer operations "
                                          "(default: where the host lacks avx512bf16)"),
                           llvm::cl::init(hostLacksBf16())};
+  Option<bool> avx512{*this, "avx512",
+                      llvm::cl::desc("Register tiles for AVX-512's 32 zmm registers "
+                                     "(false: AVX2's 16 ymm)"),
+                      llvm::cl::init(true)};
   Option<int64_t> maxTokens{*this, "max-tokens",
                             llvm::cl::desc("Bound of sequence lengths (buffer plan)"),
                             llvm::cl::init(4096)};
@@ -129,7 +137,7 @@ void buildCpuCodegenPipeline(OpPassManager &pm, const CpuPipelineOptions &option
   pm.addPass(createXgenmmApplySchedule(cache));
   pm.addPass(createXgenmmPackWeightTiles());
   XgenmmApplyScheduleOptions tileVec;
-  tileVec.entryPoint = "xgenmm_tile_vec";
+  tileVec.entryPoint = options.avx512 ? "xgenmm_tile_vec" : "xgenmm_tile_vec_avx2";
   pm.addPass(createXgenmmApplySchedule(tileVec));
   // The elementwise generics around them on 16-lane vectors.
   pm.addPass(createXgenmmVectorizeElementwise());
@@ -276,6 +284,7 @@ void mlir::xgenmm::registerCpuPipeline() {
         options.maxViews = cli.maxViews;
         options.bf16Dot = cli.bf16Dot;
         options.expandBf16 = cli.expandBf16;
+        options.avx512 = cli.avx512;
         buildCpuPipeline(pm, options);
       });
   // The code generation half alone, for kernels written at the linalg level
@@ -289,6 +298,7 @@ void mlir::xgenmm::registerCpuPipeline() {
         CpuPipelineOptions options;
         options.bf16Dot = cli.bf16Dot;
         options.expandBf16 = cli.expandBf16;
+        options.avx512 = cli.avx512;
         options.maxTokens = cli.maxTokens;
         options.maxPosition = cli.maxPosition;
         options.causalRows = cli.causalRows;

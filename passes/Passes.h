@@ -42,6 +42,10 @@ struct CpuPipelineOptions {
   /// Query rows per block of causal attention with a dynamic number of
   /// rows (prefill; xgenmm-fuse-attention's causal-rows); 0: not blocked.
   int64_t causalRows = 32;
+  /// Register tiles of the fp32 products sized for AVX-512's 32 zmm
+  /// registers (8 x 32); false: for AVX2's 16 ymm (6 x 16), where 8 x 32
+  /// tiles spill their accumulators.
+  bool avx512 = true;
 };
 
 /// From xgenmm IR to the LLVM dialect for x86-64 CPUs: weights bound to

@@ -1,10 +1,13 @@
-// The x86-64 (AVX-512) code generation schedule of xgenmm, a transform
-// dialect library with four entry points that xgenmm-apply-schedule runs
-// from the CPU pipeline (passes/CpuPipeline.cpp), embedded in the binaries
-// at build time: @xgenmm_tile_bf16_cache (bf16 dot products only: their
-// cache tiles, before xgenmm-pack-bf16-tiles), @xgenmm_tile_cache (the
-// fp32 products' marks and cache tiles, before xgenmm-pack-weight-tiles),
-// @xgenmm_tile_vec (register tiles of every kind) and @xgenmm_lower_vec.
+// The x86-64 (AVX-512, AVX2) code generation schedule of xgenmm, a
+// transform dialect library with five entry points that
+// xgenmm-apply-schedule runs from the CPU pipeline (passes/CpuPipeline.cpp),
+// embedded in the binaries at build time: @xgenmm_tile_bf16_cache (bf16 dot
+// products only: their cache tiles, before xgenmm-pack-bf16-tiles),
+// @xgenmm_tile_cache (the fp32 products' marks and cache tiles, before
+// xgenmm-pack-weight-tiles), @xgenmm_tile_vec (register tiles of every
+// kind; @xgenmm_tile_vec_avx2 the same with the fp32 products' register
+// tiles 6 x 16 for AVX2's 16 ymm registers, where the 8 x 32 ones below
+// would spill) and @xgenmm_lower_vec.
 // Tests run it with
 //   xgenmm-opt --transform-preload-library=transform-library-paths=<this file>
 //              --transform-interpreter=entry-point=<name>
@@ -458,8 +461,31 @@ module attributes {transform.with_named_sequence} {
   }
 
   // Second stage: the register tiles of every kind (the fp32 products'
-  // marks and cache tiles from @xgenmm_tile_cache).
+  // marks and cache tiles from @xgenmm_tile_cache). AVX-512 (32 zmm): the
+  // fp32 products' register tiles are 8 x 32, 16 zmm accumulators.
   transform.named_sequence @xgenmm_tile_vec(%root: !transform.any_op {transform.readonly}) {
+    %rows = transform.param.constant 8 : i64 -> !transform.param<i64>
+    %cols = transform.param.constant 32 : i64 -> !transform.param<i64>
+    transform.include @xgenmm_tile_vec_at failures(propagate) (%root, %rows, %cols)
+        : (!transform.any_op, !transform.param<i64>, !transform.param<i64>) -> ()
+    transform.yield
+  }
+
+  // The same for AVX2 (16 ymm): 8 x 32 tiles need 32 ymm accumulators and
+  // spill every one of them on each k; 6 x 16 (BLIS's Haswell tile) keeps
+  // 12 accumulators, two rows of w and one broadcast in registers.
+  transform.named_sequence @xgenmm_tile_vec_avx2(%root: !transform.any_op {transform.readonly}) {
+    %rows = transform.param.constant 6 : i64 -> !transform.param<i64>
+    %cols = transform.param.constant 16 : i64 -> !transform.param<i64>
+    transform.include @xgenmm_tile_vec_at failures(propagate) (%root, %rows, %cols)
+        : (!transform.any_op, !transform.param<i64>, !transform.param<i64>) -> ()
+    transform.yield
+  }
+
+  // The register tiles with the fp32 products' tile of rows x cols.
+  transform.named_sequence @xgenmm_tile_vec_at(%root: !transform.any_op {transform.readonly},
+                                               %reg_rows: !transform.param<i64> {transform.readonly},
+                                               %reg_cols: !transform.param<i64> {transform.readonly}) {
     %funcs = transform.structured.match ops{["func.func"]} in %root : (!transform.any_op) -> !transform.any_op
 
     // One row: bandwidth bound, the weight streamed row by row. K by 8
@@ -507,10 +533,15 @@ module attributes {transform.with_named_sequence} {
       transform.apply_patterns.canonicalization
     } : !transform.any_op
 
-    // M by 8, the remainder row by row.
+    // M by the tile's rows (8), the remainder row by row.
     %mm2 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
-    %t2, %m2 = transform.structured.tile_using_for %mm2 tile_sizes [8, 0, 0]
-        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">)
+    // (Op by op: a parameter tile size takes one value per op tiled.)
+    %m2 = transform.foreach %mm2 : !transform.any_op -> !transform.op<"scf.for"> {
+    ^bb0(%op: !transform.any_op):
+      %t2, %l2 = transform.structured.tile_using_for %op tile_sizes [%reg_rows, 0, 0]
+          : (!transform.any_op, !transform.param<i64>) -> (!transform.any_op, !transform.op<"scf.for">)
+      transform.yield %l2 : !transform.op<"scf.for">
+    }
     transform.foreach %m2 : !transform.op<"scf.for"> {
     ^bb0(%loop: !transform.op<"scf.for">):
       transform.sequence %loop : !transform.op<"scf.for"> failures(suppress) {
@@ -527,10 +558,14 @@ module attributes {transform.with_named_sequence} {
       transform.apply_patterns.canonicalization
     } : !transform.any_op
 
-    // N by 32 (remainder peeled), K by 1.
+    // N by the tile's columns (32; remainder peeled), K by 1.
     %mm3 = transform.structured.match ops{["linalg.generic"]} attributes {xgenmm.tile_matmul} in %root : (!transform.any_op) -> !transform.any_op
-    %t4, %n2, %k2 = transform.structured.tile_using_for %mm3 tile_sizes [0, 32, 1]
-        : (!transform.any_op) -> (!transform.any_op, !transform.op<"scf.for">, !transform.any_op)
+    %n2 = transform.foreach %mm3 : !transform.any_op -> !transform.op<"scf.for"> {
+    ^bb0(%op: !transform.any_op):
+      %t4, %l4, %k2 = transform.structured.tile_using_for %op tile_sizes [0, %reg_cols, 1]
+          : (!transform.any_op, !transform.param<i64>) -> (!transform.any_op, !transform.op<"scf.for">, !transform.any_op)
+      transform.yield %l4 : !transform.op<"scf.for">
+    }
     transform.include @xgenmm_peel failures(propagate) (%n2) : (!transform.op<"scf.for">) -> ()
     transform.apply_patterns to %funcs {
       transform.apply_patterns.canonicalization

@@ -10,6 +10,16 @@
 // RUN: xgenmm-opt %s --xgenmm-cpu-codegen-pipeline \
 // RUN:   | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs \
 // RUN:   | FileCheck %s
+// The same with AVX2's register tiles (6x16: 768 rows = 128 blocks of 6,
+// then 5 rows one by one; 96 columns = 6 x 16, the 14-column remainder at
+// its own width).
+// RUN: xgenmm-opt %s --xgenmm-cpu-codegen-pipeline=avx512=false \
+// RUN:   | mlir-runner -e main -entry-point-result=void -shared-libs=%mlir_runner_libs \
+// RUN:   | FileCheck %s
+// RUN: xgenmm-opt %s --xgenmm-cpu-codegen-pipeline=avx512=false -mlir-print-ir-after=xgenmm-apply-schedule 2>&1 >/dev/null \
+// RUN:   | FileCheck %s --check-prefix=AVX2
+// AVX2: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// AVX2-NOT: vector<8x32xf32>
 // The structure: the copy inside the parallel column tiles and the K
 // windows, the product reading it.
 // RUN: xgenmm-opt %s --xgenmm-apply-schedule=entry-point=xgenmm_tile_cache \

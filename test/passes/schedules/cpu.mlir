@@ -3,6 +3,7 @@
 // xgenmm-apply-schedule: the same tiles either way.
 // RUN: xgenmm-opt %s --transform-preload-library=transform-library-paths=%xgenmm_src_root/passes/schedules/cpu.mlir --transform-interpreter=entry-point=xgenmm_tile_cache --transform-interpreter=entry-point=xgenmm_tile_vec --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
 // RUN: xgenmm-opt %s --xgenmm-apply-schedule=entry-point=xgenmm_tile_cache --xgenmm-apply-schedule --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s
+// RUN: xgenmm-opt %s --xgenmm-apply-schedule=entry-point=xgenmm_tile_cache --xgenmm-apply-schedule=entry-point=xgenmm_tile_vec_avx2 --loop-invariant-subset-hoisting --canonicalize --cse | FileCheck %s --check-prefix=AVX2
 
 // M dynamic: 8x32 register tiles (8 broadcasts of a x one 32-wide row of w
 // per k), the accumulator kept in registers over the K loop; the static N
@@ -21,6 +22,23 @@
 // CHECK: vector.contract {{.*}} : vector<1x1xf32>, vector<1x8xf32> into vector<1x8xf32>
 // CHECK-NOT: linalg.generic
 // CHECK: return
+
+// AVX2 (xgenmm_tile_vec_avx2): the same products on 6x16 register tiles
+// (12 ymm accumulators), the N remainder (40 = 2 x 16 + 8) at its own
+// width, the M remainder row by row.
+// AVX2-LABEL: func.func @matmul
+// AVX2: scf.for %{{.*}} step %c768
+// AVX2: scf.for %{{.*}} step %c6
+// AVX2: scf.for %{{.*}} = %c0 to %c32 step %c16
+// AVX2: %[[ACC:.*]] = vector.transfer_read {{.*}} : tensor<6x40xf32>, vector<6x16xf32>
+// AVX2: scf.for %{{.*}} = %c0 to %c20 step %c1 iter_args(%{{.*}} = %[[ACC]]) -> (vector<6x16xf32>)
+// AVX2: vector.contract {{.*}} : vector<6x1xf32>, vector<1x16xf32> into vector<6x16xf32>
+// AVX2: vector.contract {{.*}} : vector<6x1xf32>, vector<1x8xf32> into vector<6x8xf32>
+// AVX2: scf.for %{{.*}} step %c6
+// AVX2: vector.contract {{.*}} : vector<1x1xf32>, vector<1x16xf32> into vector<1x16xf32>
+// AVX2: vector.contract {{.*}} : vector<1x1xf32>, vector<1x8xf32> into vector<1x8xf32>
+// AVX2-NOT: vector<8x32xf32>
+// AVX2: return
 
 // M = 1 (decode): the weight streamed 8 rows x 64 columns at a time, the
 // remainders (72 = 64 + 8 columns, 20 = 16 + 4 rows) peeled; bf16 rows are
