@@ -34,8 +34,10 @@
 #include "llvm/Target/TargetMachine.h"
 #include "llvm/TargetParser/Host.h"
 #include "llvm/TargetParser/Triple.h"
+#include "llvm/TargetParser/X86TargetParser.h"
 
 #include <chrono>
+#include <set>
 #include <thread>
 #include <cerrno>
 #include <fcntl.h>
@@ -447,17 +449,32 @@ static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
        {"tensors", JsonValue::array(tensors)}});
 }
 
+/// Whether `feature` (LLVM's x86 spelling) is an instruction-set extension
+/// compiled code may use: vector, bit-manipulation and crypto ones.
+static bool usableByCode(llvm::StringRef feature) {
+  for (llvm::StringRef prefix : {"sse", "ssse3", "avx", "fma", "f16c", "bmi", "lzcnt",
+                                 "popcnt", "movbe", "adx", "gfni", "vaes", "vpclmulqdq",
+                                 "pclmul", "aes", "sha", "amx", "cx16", "sahf", "prfchw",
+                                 "crc32"})
+    if (feature.starts_with(prefix))
+      return true;
+  return false;
+}
+
 /// Whether the CPU the artifact targets has `feature` (LLVM's spelling):
-/// listed in --target-features, or the host's when neither
-/// --target-features nor --target-cpu is given.
+/// listed in --target-features, else one of --target-cpu's features, else
+/// the host's when neither is given.
 static bool targetHas(const CompileOptions &options, llvm::StringRef feature) {
   if (!options.targetFeatures.empty()) {
     llvm::SmallVector<llvm::StringRef> items;
     llvm::StringRef(options.targetFeatures).split(items, ',');
     return llvm::is_contained(items, ("+" + feature).str());
   }
-  if (!options.targetCpu.empty())
-    return false;
+  if (!options.targetCpu.empty()) {
+    llvm::SmallVector<llvm::StringRef> features;
+    llvm::X86::getFeaturesForCPU(options.targetCpu, features);
+    return llvm::is_contained(features, feature);
+  }
   return llvm::sys::getHostCPUFeatures().lookup(feature);
 }
 
@@ -529,6 +546,12 @@ bool compileArtifact(const std::string &input, const std::string &output,
   }
   if (isGpuTarget(options) && !checkGpuOptions(options, error))
     return false;
+  if (!isGpuTarget(options) && !options.targetCpu.empty() &&
+      llvm::X86::parseArchX86(options.targetCpu, /*Only64Bit=*/true) == llvm::X86::CK_None) {
+    error = "--target-cpu '" + options.targetCpu +
+            "' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, znver4, sapphirerapids)";
+    return false;
+  }
   if (options.matmulPrecision != "f32" && options.matmulPrecision != "bf16") {
     error = "--matmul-precision must be f32 or bf16, got '" + options.matmulPrecision + "'";
     return false;
@@ -719,6 +742,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
     pipeline.maxViews = 1 + maxCrops;
     pipeline.bf16Dot = options.matmulPrecision == "bf16";
     pipeline.expandBf16 = !targetHas(options, "avx512bf16");
+    pipeline.avx512 = targetHas(options, "avx512f");
     mlir::xgenmm::buildCpuLinalgPipeline(pm, pipeline);
     if (failed(pm.run(*module))) {
       error = "the CPU pipeline failed (diagnostics above)";
@@ -940,13 +964,31 @@ bool compileArtifact(const std::string &input, const std::string &output,
       if (f.second && (features.empty() ||
                        llvm::StringRef(features).contains("+" + f.first().str())))
         featureList.push_back(JsonValue::string(f.first().str()));
-    // Features given (with or without a CPU): exactly those enabled, not
-    // the host's (which may lack them: the runtime checks this list).
+    // A CPU or features given: exactly those the target has, not the
+    // host's (which may lack them: the runtime checks this list). A CPU's
+    // are its instruction-set extensions that generated code may use and
+    // host detection knows (the runtime's table follows it): not system
+    // ones (mwaitx, rdpru, sgx, ...) that hypervisors often hide; then '+'
+    // features are added and '-' ones removed.
     if (!options.targetCpu.empty() || !options.targetFeatures.empty()) {
-      featureList.clear();
-      for (llvm::StringRef f : llvm::split(features, ','))
+      llvm::StringMap<bool> host = llvm::sys::getHostCPUFeatures();
+      std::set<std::string> target;
+      if (!options.targetCpu.empty()) {
+        llvm::SmallVector<llvm::StringRef> cpuFeatures;
+        llvm::X86::getFeaturesForCPU(options.targetCpu, cpuFeatures);
+        for (llvm::StringRef f : cpuFeatures)
+          if (host.contains(f) && usableByCode(f))
+            target.insert(f.str());
+      }
+      for (llvm::StringRef f : llvm::split(features, ',')) {
         if (f.consume_front("+"))
-          featureList.push_back(JsonValue::string(f.str()));
+          target.insert(f.str());
+        else if (f.consume_front("-"))
+          target.erase(f.str());
+      }
+      featureList.clear();
+      for (const std::string &f : target)
+        featureList.push_back(JsonValue::string(f));
     }
     std::sort(featureList.begin(), featureList.end(),
               [](const JsonValue &a, const JsonValue &b) {

@@ -48,6 +48,19 @@
 // MMF32: xgenmm-compile: error: --matmul-precision bf16 needs bf16 weights (--dtype bf16), got --dtype f32
 // RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --dtype bf16 --matmul-precision bf16 --target-cpu x86-64 2>&1 | FileCheck %s --check-prefix=MMCPU
 // MMCPU: xgenmm-compile: error: --matmul-precision bf16 needs a target CPU with AVX512-BF16 (avx512bf16); add +avx512bf16 to --target-features if the target has it
+// A named CPU: the manifest lists its instruction-set extensions (not
+// system ones such as sgx, which hypervisors hide), whichever CPU compiles
+// it; the runtime refuses the artifact on a host that lacks one.
+// RUN: xgenmm-compile %fixtures/tiny_fp32_single -o %t/spr --target-cpu sapphirerapids > /dev/null 2>&1
+// RUN: FileCheck %s --check-prefix=SPR < %t/spr/manifest.json
+// SPR: "cpu":"sapphirerapids","features":[{{.*}}"avx512bf16",{{.*}}"avx512f",{{.*}}"fma",
+// SPR-NOT: "sgx"
+// RUN: xgenmm-compile %fixtures/tiny_fp32_single -o %t/v3 --target-cpu x86-64-v3 > /dev/null 2>&1
+// RUN: FileCheck %s --check-prefix=V3 < %t/v3/manifest.json
+// V3: "cpu":"x86-64-v3","features":[{{.*}}"avx2",{{.*}}"fma",
+// V3-NOT: avx512
+// RUN: not xgenmm-compile %fixtures/tiny_fp32_single -o %t/x --target-cpu pentium9 2>&1 | FileCheck %s --check-prefix=BADCPU
+// BADCPU: xgenmm-compile: error: --target-cpu 'pentium9' is not an x86-64 CPU LLVM knows (e.g. x86-64-v3, znver4, sapphirerapids)
 // RUN: not xgenmm-compile %t/missing -o %t/x 2>&1 | FileCheck %s --check-prefix=MISSING
 // MISSING: xgenmm-compile: error: {{.*}}missing: no such file or directory
 // RUN: not xgenmm-compile %xgenmm_src_root/test/models/tiny.mlir -o %t/x 2>&1 | FileCheck %s --check-prefix=NOCKPT
