@@ -39,7 +39,9 @@ static cl::opt<bool> simulateQuantization(cl::cat(category),
              "but store and compute them as floats (accuracy of the scheme alone; the "
              "reference of the quantized kernels)"));
 static cl::opt<std::string> targetCpu(cl::cat(category), "target-cpu",
-                                      cl::desc("LLVM CPU name (default: the host's)"));
+                                      cl::desc("LLVM x86-64 CPU name, e.g. x86-64-v3, znver4 (default: the "
+                                               "host's); its features decide the kernels "
+                                               "(AVX2 or AVX-512 tiles, bf16 dots, VNNI)"));
 static cl::opt<std::string> targetFeatures(cl::cat(category), 
     "target-features",
     cl::desc("LLVM feature string, e.g. +avx2,+fma (default: the host's)"));
