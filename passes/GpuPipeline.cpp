@@ -13,7 +13,8 @@
 //   - everything else (norms, softmax, attention, RoPE, GELU, gathers,
 //     copies) as parallel loops, each outermost one a gpu.launch
 //     (xgenmm-gpu-map-loops);
-//   - kernels outlined into one gpu.module, lowered to NVVM, compiled to
+//   - kernels outlined into one gpu.module each, their math functions as
+//     arithmetic (no libdevice: xgenmm-gpu-expand-math), lowered to NVVM, compiled to
 //     PTX by LLVM's NVPTX backend in-process and, with `format=bin|fatbin`,
 //     to cubin by ptxas (CUDA toolkit), embedded in the host code; the host
 //     code calls the mgpu* launch functions of the runtime
@@ -114,6 +115,9 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const GpuPipelineOptions &option
   addCleanup(pm);
   OpPassManager &device = pm.nest<gpu::GPUModuleOp>();
   device.addPass(createStripDebugInfoPass());
+  // Math as arithmetic and NVPTX instructions: no libdevice calls, so the
+  // device code needs no CUDA toolkit to compile nor to load.
+  device.addPass(createXgenmmGpuExpandMath());
   device.addPass(createConvertGpuOpsToNVVMOps());
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());

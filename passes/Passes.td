@@ -575,4 +575,30 @@ def XgenmmGpuMapLoops : Pass<"xgenmm-gpu-map-loops", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def XgenmmGpuExpandMath : Pass<"xgenmm-gpu-expand-math"> {
+  let summary = "Math functions of device code as arithmetic and LLVM intrinsics, without libdevice";
+  let description = [{
+    `convert-gpu-to-nvvm` turns every `math` op into a call of CUDA's
+    libdevice (`__nv_expf`, `__nv_rsqrtf`, even `__nv_sqrtf`), which is
+    linked only where the CUDA toolkit is found at compile time (its
+    `nvvm/libdevice/libdevice.10.bc` under `CUDA_ROOT`, `CUDA_HOME` or
+    `CUDA_PATH`). Without it the PTX keeps unresolved `.extern .func`
+    declarations: ptxas refuses it, and the driver cannot load it.
+
+    This pass makes device code independent of libdevice: `rsqrt` becomes
+    `1 / sqrt`, `powf` `exp(y log x)` (MLIR's expansions, with their
+    special cases); `exp`, `log`, `tanh`, `erf`, `sin`, `cos` and the
+    like become MLIR's f32 polynomial approximations; what is left
+    (`sqrt`, `absf`, `fma`, `floor`, `ceil`, `roundeven`, `copysign`, ...)
+    becomes `llvm.call_intrinsic` of its LLVM intrinsic, which the NVPTX
+    backend selects to instructions (`sqrt.rn.f32`, `fma.rn.f32`,
+    `cvt.rmi` ...); as `llvm.intr.*` ops, convert-gpu-to-nvvm would turn
+    them into libdevice calls again. A math op none of these handles is an
+    error naming it, never a silent libdevice call.
+  }];
+  let dependentDialects = ["::mlir::arith::ArithDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect"];
+}
+
 #endif // XGENMM_PASSES_TD

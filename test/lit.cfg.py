@@ -41,3 +41,8 @@ llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
 config.substitutions.append(("%mlir_runner_libs", ",".join(
     os.path.join(llvm_lib_dir, lib) for lib in
     ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so", "libomp.so"])))
+# ptxas (CUDA toolkit) turns PTX into cubins: GPU tests of format=bin|fatbin.
+import shutil
+if shutil.which("ptxas") or os.path.exists(
+        os.path.join(os.environ.get("CUDA_ROOT", "/usr/local/cuda"), "bin", "ptxas")):
+    config.available_features.add("ptxas")
