@@ -8,7 +8,9 @@
 #   3. runs every tiny fixture, compiled for that chip, against the
 #      reference's goldens (xgenmm-gpu-e2e: vision tokens, prompt logits,
 #      greedy steps; tolerance 3e-2 for bf16 tensor-core math), and one
-#      xgenmm-run generation for its timing line;
+#      xgenmm-run generation for its timing line, each three ways: launches
+#      asynchronous (default), synchronized after every kernel, and decode
+#      steps as CUDA graphs;
 #   4. runs xgenmm-gpu-bench: the HBM bandwidth of a generated copy kernel
 #      and of cuMemcpy, and the generated tensor-core dense kernel at the
 #      model's shapes as % of the nominal bf16 peak;
@@ -57,18 +59,24 @@ if ! "$DEV/bin/xgenmm-run" --help >/dev/null 2>&1; then
   echo "the bundle's binaries do not start here:"; ldd "$DEV/bin/xgenmm-run"; exit 2
 fi
 
-section "goldens (tiny fixtures, $CHIP)"
+# Three ways of running the same kernels: asynchronous launches (the
+# default), a wait after every kernel (XGENMM_CUDA_SYNC=1, as before
+# 2026-11-29), and decode steps replayed as CUDA graphs (XGENMM_CUDA_GRAPHS=1).
+MODES=("default:" "sync-each-launch:XGENMM_CUDA_SYNC=1" "decode-graphs:XGENMM_CUDA_GRAPHS=1")
 FAILED=0
-for f in tiny_fp32_single tiny_bf16_2shards tiny_gqa_fp32_4shards; do
-  echo "-- $f"
-  timeout 120 "$DEV/bin/xgenmm-gpu-e2e" "$DEV/artifacts/$f-$CHIP" "test/fixtures/$f" \
-    || FAILED=$((FAILED + 1))
+for mode in "${MODES[@]}"; do
+  name=${mode%%:*}; envset=${mode#*:}
+  section "goldens (tiny fixtures, $CHIP, $name)"
+  for f in tiny_fp32_single tiny_bf16_2shards tiny_gqa_fp32_4shards; do
+    echo "-- $f"
+    env $envset timeout 120 "$DEV/bin/xgenmm-gpu-e2e" "$DEV/artifacts/$f-$CHIP" "test/fixtures/$f" \
+      || FAILED=$((FAILED + 1))
+  done
+  section "xgenmm-run (tiny_gqa_fp32_4shards, $CHIP, 32 tokens, text-only prompt, $name)"
+  env $envset timeout 60 "$DEV/bin/xgenmm-run" -m "$DEV/artifacts/tiny_gqa_fp32_4shards-$CHIP" \
+    --input-ids 1,5,9,13,17,21 --max-tokens 32 --greedy --print-ids || echo "xgenmm-run failed: $?"
 done
-echo "golden checks failed: $FAILED of 3"
-
-section "xgenmm-run (tiny_gqa_fp32_4shards, $CHIP, 32 tokens, text-only prompt)"
-timeout 60 "$DEV/bin/xgenmm-run" -m "$DEV/artifacts/tiny_gqa_fp32_4shards-$CHIP" \
-  --input-ids 1,5,9,13,17,21 --max-tokens 32 --greedy --print-ids || echo "xgenmm-run failed: $?"
+echo "golden checks failed: $FAILED of 9"
 
 section "benchmarks (xgenmm-gpu-bench, $CHIP kernels)"
 timeout 240 "$DEV/bin/xgenmm-gpu-bench" "$DEV/kernels/bench-kernels-$CHIP.so" \

@@ -7,6 +7,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <map>
 #include <mutex>
 
@@ -53,8 +54,14 @@ struct Model {
   int64_t weightBytes = 0;
   Staging in[3], out;
   std::map<const void *, void *> caches;
+  // XGENMM_CUDA_GRAPHS=1: decode steps captured as a CUDA graph and
+  // replayed (updated in place while the step keeps its shape).
+  bool graphs = false;
+  void *decodeGraph = nullptr;
+  int64_t decodeCalls = 0;
 
   ~Model() {
+    xgenmm_cuda_graph_destroy(decodeGraph);
     for (auto &[host, device] : caches)
       xgenmm_cuda_free(device);
     for (Staging &s : in)
@@ -143,6 +150,8 @@ xgenmm_status cuda::bindEntryPoints(const MappedFile &weights, abi::EncodeImageF
   model->prefill = prefill;
   model->decode = decode;
   model->weightBytes = static_cast<int64_t>(weights.size());
+  if (const char *graphs = std::getenv("XGENMM_CUDA_GRAPHS"))
+    model->graphs = std::strcmp(graphs, "0") != 0;
   model->weights = xgenmm_cuda_alloc(weights.size());
   if (!model->weights)
     return fail(XGENMM_ERROR_OUT_OF_MEMORY,
@@ -188,7 +197,15 @@ xgenmm_status cuda::bindEntryPoints(const MappedFile &weights, abi::EncodeImageF
     abi::MemRef<int32_t, 1> i = model->input(0, *ids);
     abi::MemRef<float, 3> k = model->cache(*kCache), c = model->cache(*vCache);
     abi::MemRef<float, 2> o = model->output(*logits);
-    model->decode(&w, &i, position, &k, &c, &o);
+    // The first step runs as it is (its allocations fill the pool); later
+    // ones are captured and launched as one graph where the driver can.
+    bool ran = false;
+    if (model->graphs && model->decodeCalls++ > 0 && xgenmm_cuda_graph_begin() == 0) {
+      model->decode(&w, &i, position, &k, &c, &o);
+      ran = xgenmm_cuda_graph_end_and_launch(&model->decodeGraph) == 0;
+    }
+    if (!ran)
+      model->decode(&w, &i, position, &k, &c, &o);
     model->check("decode");
     model->copyBack(*logits);
   };

@@ -9,6 +9,7 @@
 #include "runtime/cuda/CudaRuntime.h"
 
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <map>
 #include <mutex>
@@ -28,12 +29,19 @@ using CUmodule = void *;
 using CUfunction = void *;
 using CUstream = void *;
 using CUevent = void *;
+using CUgraph = void *;
+using CUgraphExec = void *;
+struct GraphExecUpdateResultInfo { // CUgraphExecUpdateResultInfo
+  int result;
+  void *errorNode, *errorFromNode;
+};
 
 constexpr int kAttrClockRate = 13, kAttrMultiprocessors = 16,
               kAttrMemoryClockRate = 36, kAttrMemoryBusWidth = 37,
               kAttrCcMajor = 75, kAttrCcMinor = 76;
 constexpr unsigned kMemAttachGlobal = 1, kStreamNonBlocking = 1;
 constexpr int kJitOptimizationLevel = 7;
+constexpr int kStreamCaptureModeRelaxed = 2;
 
 struct Driver {
   CUresult (*cuInit)(unsigned);
@@ -58,13 +66,21 @@ struct Driver {
   CUresult (*cuMemAllocManaged)(CUdeviceptr *, size_t, unsigned);
   CUresult (*cuMemFree)(CUdeviceptr);
   CUresult (*cuMemcpy)(CUdeviceptr, CUdeviceptr, size_t);
-  CUresult (*cuMemsetD8)(CUdeviceptr, unsigned char, size_t);
+  CUresult (*cuMemsetD8Async)(CUdeviceptr, unsigned char, size_t, CUstream);
   CUresult (*cuMemPrefetchAsync)(CUdeviceptr, size_t, CUdevice, CUstream); // optional
   CUresult (*cuEventCreate)(CUevent *, unsigned);
   CUresult (*cuEventRecord)(CUevent, CUstream);
   CUresult (*cuEventSynchronize)(CUevent);
   CUresult (*cuEventElapsedTime)(float *, CUevent, CUevent);
   CUresult (*cuEventDestroy)(CUevent);
+  // Graphs (CUDA 12): optional, for xgenmm_cuda_graph_*.
+  CUresult (*cuStreamBeginCapture)(CUstream, int);
+  CUresult (*cuStreamEndCapture)(CUstream, CUgraph *);
+  CUresult (*cuGraphInstantiateWithFlags)(CUgraphExec *, CUgraph, unsigned long long);
+  CUresult (*cuGraphExecUpdate)(CUgraphExec, CUgraph, GraphExecUpdateResultInfo *);
+  CUresult (*cuGraphLaunch)(CUgraphExec, CUstream);
+  CUresult (*cuGraphDestroy)(CUgraph);
+  CUresult (*cuGraphExecDestroy)(CUgraphExec);
 };
 
 struct State {
@@ -76,6 +92,11 @@ struct State {
   CUcontext context = nullptr;
   CUstream stream = nullptr;
   bool concurrentManaged = true;
+  // XGENMM_CUDA_SYNC=1: wait for every kernel (a failing kernel is then
+  // reported at its launch, not at the entry point's end).
+  bool syncEachLaunch = false;
+  bool capturing = false;
+  std::string captureError; // the first driver error while capturing
   std::string firstError;
   bool errorReported = false;
   // Pool: freed managed blocks by size; live blocks' sizes.
@@ -95,6 +116,13 @@ void record(const char *what, CUresult r) {
     s.d.cuGetErrorString(r, &text);
   std::string message = std::string(what) + ": CUDA error " + std::to_string(r) +
                         (text ? std::string(" (") + text + ")" : "");
+  if (s.capturing) {
+    // Not reported: the graph is dropped and the work run uncaptured,
+    // which reports the error where it still is one.
+    if (s.captureError.empty())
+      s.captureError = message;
+    return;
+  }
   if (s.firstError.empty())
     s.firstError = message;
   if (!s.errorReported) {
@@ -149,13 +177,20 @@ bool loadDriver(State &s) {
   get(d.cuMemAllocManaged, "cuMemAllocManaged");
   get(d.cuMemFree, "cuMemFree_v2");
   get(d.cuMemcpy, "cuMemcpy");
-  get(d.cuMemsetD8, "cuMemsetD8_v2");
+  get(d.cuMemsetD8Async, "cuMemsetD8Async");
   get(d.cuMemPrefetchAsync, "cuMemPrefetchAsync", /*required=*/false);
   get(d.cuEventCreate, "cuEventCreate");
   get(d.cuEventRecord, "cuEventRecord");
   get(d.cuEventSynchronize, "cuEventSynchronize");
   get(d.cuEventElapsedTime, "cuEventElapsedTime");
   get(d.cuEventDestroy, "cuEventDestroy_v2");
+  get(d.cuStreamBeginCapture, "cuStreamBeginCapture_v2", /*required=*/false);
+  get(d.cuStreamEndCapture, "cuStreamEndCapture", /*required=*/false);
+  get(d.cuGraphInstantiateWithFlags, "cuGraphInstantiateWithFlags", /*required=*/false);
+  get(d.cuGraphExecUpdate, "cuGraphExecUpdate_v2", /*required=*/false);
+  get(d.cuGraphLaunch, "cuGraphLaunch", /*required=*/false);
+  get(d.cuGraphDestroy, "cuGraphDestroy", /*required=*/false);
+  get(d.cuGraphExecDestroy, "cuGraphExecDestroy", /*required=*/false);
   return ok;
 }
 
@@ -189,6 +224,8 @@ bool initLocked(State &s) {
     return fail("cuCtxSetCurrent", r);
   if (CUresult r = s.d.cuStreamCreate(&s.stream, kStreamNonBlocking))
     return fail("cuStreamCreate", r);
+  if (const char *sync = std::getenv("XGENMM_CUDA_SYNC"))
+    s.syncEachLaunch = std::strcmp(sync, "0") != 0;
   s.ready = true;
   return true;
 }
@@ -241,11 +278,22 @@ int xgenmm_cuda_device(xgenmm_cuda_device_info *info) {
   return 0;
 }
 
+size_t xgenmm_cuda_size_class(size_t bytes) {
+  if (bytes <= 4096)
+    return bytes ? (bytes + 255) & ~size_t(255) : 256;
+  // Eighths of the power of two below: at most 12.5% more than asked for,
+  // and few distinct sizes where a buffer grows call by call (attention
+  // scores with the position), so that the pool reuses its blocks.
+  size_t top = size_t(1) << (63 - __builtin_clzll(bytes));
+  size_t step = top / 8;
+  return (bytes + step - 1) / step * step;
+}
+
 void *xgenmm_cuda_alloc(size_t bytes) {
   if (!ensure())
     return nullptr;
   State &s = state();
-  bytes = bytes ? (bytes + 255) & ~size_t(255) : 256;
+  bytes = xgenmm_cuda_size_class(bytes);
   {
     std::lock_guard<std::mutex> lock(s.mutex);
     auto it = s.freeBlocks.find(bytes);
@@ -271,7 +319,11 @@ void *xgenmm_cuda_alloc(size_t bytes) {
       return nullptr;
     }
   }
-  CHECK(s.d.cuMemsetD8(p, 0, bytes));
+  // Zeroed in stream order (a graph node while capturing), and waited for
+  // otherwise: the caller may copy into the block outside the stream.
+  CHECK(s.d.cuMemsetD8Async(p, 0, bytes, s.stream));
+  if (!s.capturing)
+    CHECK(s.d.cuStreamSynchronize(s.stream));
   std::lock_guard<std::mutex> lock(s.mutex);
   s.liveBlocks[reinterpret_cast<void *>(p)] = bytes;
   return reinterpret_cast<void *>(p);
@@ -397,9 +449,64 @@ void *mgpuStreamCreate(void) {
 void mgpuStreamDestroy(void * /*stream*/) {}
 
 void mgpuStreamSynchronize(void *stream) {
-  // Every launch of the generated code is followed by this: host code
-  // between kernels may read what they wrote (managed memory).
-  CHECK(state().d.cuStreamSynchronize(stream));
+  // The generated code follows every launch with this. Its host code reads
+  // and writes no buffer (the GPU pipeline leaves no memory access on the
+  // host; test/gpu/xgenmm-gpu-pipeline.mlir checks it) and every kernel
+  // goes to the one stream: launches stay asynchronous, in order, and the
+  // entry point's caller synchronizes once (runtime/cuda/CudaBackend.cpp).
+  State &s = state();
+  if (s.syncEachLaunch && !s.capturing)
+    CHECK(s.d.cuStreamSynchronize(stream));
+}
+
+int xgenmm_cuda_graph_begin(void) {
+  if (!ensure())
+    return -1;
+  State &s = state();
+  if (!s.d.cuStreamBeginCapture || !s.d.cuStreamEndCapture ||
+      !s.d.cuGraphInstantiateWithFlags || !s.d.cuGraphExecUpdate || !s.d.cuGraphLaunch ||
+      !s.d.cuGraphDestroy || !s.d.cuGraphExecDestroy)
+    return -1;
+  // Relaxed: the allocator may call cuMemAllocManaged while capturing.
+  if (s.d.cuStreamBeginCapture(s.stream, kStreamCaptureModeRelaxed) != 0)
+    return -1;
+  s.capturing = true;
+  return 0;
+}
+
+int xgenmm_cuda_graph_end_and_launch(void **exec) {
+  State &s = state();
+  s.capturing = false;
+  CUgraph graph = nullptr;
+  bool captured = s.d.cuStreamEndCapture(s.stream, &graph) == 0 && graph;
+  if (!captured || !s.captureError.empty()) {
+    // Invalidated, or a call failed while recording: nothing ran.
+    s.captureError.clear();
+    if (graph)
+      s.d.cuGraphDestroy(graph);
+    return -1;
+  }
+  int status = 0;
+  GraphExecUpdateResultInfo info{};
+  if (*exec && s.d.cuGraphExecUpdate(*exec, graph, &info) != 0) {
+    // Not the same topology (or a change updates cannot make): anew.
+    s.d.cuGraphExecDestroy(*exec);
+    *exec = nullptr;
+  }
+  if (!*exec && s.d.cuGraphInstantiateWithFlags(exec, graph, 0) != 0) {
+    *exec = nullptr;
+    status = -1;
+  }
+  s.d.cuGraphDestroy(graph);
+  if (status == 0)
+    CHECK(s.d.cuGraphLaunch(*exec, s.stream));
+  return status;
+}
+
+void xgenmm_cuda_graph_destroy(void *exec) {
+  State &s = state();
+  if (exec && s.ready && s.d.cuGraphExecDestroy)
+    s.d.cuGraphExecDestroy(exec);
 }
 
 void *_mlir_memref_to_llvm_alloc(size_t bytes) { return xgenmm_cuda_alloc(bytes); }

@@ -8,9 +8,15 @@
  * machine without a GPU. Device 0's primary context, one stream.
  *
  * Memory comes from cuMemAllocManaged: kernels and host code both address
- * it, so whatever of a model the compiler leaves on the host is still
- * correct. Freed blocks are kept per size and reused (the generated code
- * allocates its intermediate buffers on every call).
+ * it. Freed blocks are kept per size class (xgenmm_cuda_size_class) and
+ * reused: the generated code allocates its intermediate buffers on every
+ * call.
+ *
+ * Launches are asynchronous: the generated code's host side touches no
+ * buffer, every kernel goes to the one stream, and whoever calls an entry
+ * point synchronizes after it (xgenmm_cuda_synchronize). XGENMM_CUDA_SYNC=1
+ * in the environment waits for every kernel instead (a failing kernel is
+ * then reported at its launch).
  *
  * A failing driver call inside a launch function cannot be returned through
  * the generated code: the first such error is kept, printed, and reported by
@@ -43,8 +49,11 @@ typedef struct xgenmm_cuda_device_info {
 int xgenmm_cuda_init(char *error, size_t error_size);
 int xgenmm_cuda_device(xgenmm_cuda_device_info *info);
 
-/* Managed memory, pooled by size; zeroed on first allocation only. */
+/* Managed memory, pooled by size class; zeroed on first allocation only. */
 void *xgenmm_cuda_alloc(size_t bytes);
+/* The bytes an allocation of `bytes` takes: multiples of 256 up to 4 KiB,
+ * then eighths of the power of two below `bytes`. */
+size_t xgenmm_cuda_size_class(size_t bytes);
 void xgenmm_cuda_free(void *ptr);
 /* Hints that `bytes` at `ptr` (managed) are read by the device next. */
 void xgenmm_cuda_prefetch(const void *ptr, size_t bytes);
@@ -52,6 +61,15 @@ void xgenmm_cuda_copy(void *dst, const void *src, size_t bytes);
 void xgenmm_cuda_synchronize(void);
 /* The first driver error since the last call (NULL if none); clears it. */
 const char *xgenmm_cuda_take_error(void);
+
+/* CUDA graphs of the stream's work: between begin and end_and_launch,
+ * launches are recorded, not run; end_and_launch updates `*exec` (or
+ * instantiates it anew when the recorded work differs in shape) and
+ * launches it. Both return 0, or -1 when graphs are unavailable (driver
+ * before CUDA 12) or the capture failed, in which case nothing ran. */
+int xgenmm_cuda_graph_begin(void);
+int xgenmm_cuda_graph_end_and_launch(void **exec);
+void xgenmm_cuda_graph_destroy(void *exec);
 
 /* Events on the runtime's stream, for benchmarks: milliseconds between. */
 void *xgenmm_cuda_event_record(void);
