@@ -6,6 +6,7 @@
 #include "dialects/XgenmmOps.h"
 #include "passes/Passes.h"
 #include "runtime/ArtifactAbi.h"
+#include "runtime/SyntheticWeights.h"
 #include "runtime/Xxh64.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -212,7 +213,9 @@ void releasePages(const TensorInfo &t) {
 /// one tensor at a time (peak memory: the largest layer, twice). Reads only
 /// those (immutable) attributes: it may run on a thread of its own while
 /// the module is lowered further.
-bool writeWeights(ArrayAttr layout, IntegerAttr total, const WeightSet &weights,
+/// Without a checkpoint (`weights` null: --synthetic-weights), the
+/// deterministic stand-in values of runtime/SyntheticWeights.h.
+bool writeWeights(ArrayAttr layout, IntegerAttr total, const WeightSet *weightSet,
                   const std::string &file, std::string &error) {
   if (!layout || !total) {
     error = "internal error: no weight layout after binding the weights";
@@ -226,6 +229,28 @@ bool writeWeights(ArrayAttr layout, IntegerAttr total, const WeightSet &weights,
     return false;
   }
   auto closeFile = llvm::make_scope_exit([&] { ::close(fd); });
+  if (!weightSet) {
+    std::vector<uint8_t> values;
+    for (Attribute a : layout) {
+      auto entry = cast<DictionaryAttr>(a);
+      auto type = cast<RankedTensorType>(entry.getAs<TypeAttr>("type").getValue());
+      std::string name = entry.getAs<StringAttr>("name").str();
+      Type elt = type.getElementType();
+      if (entry.get("quant") || !(elt.isF32() || elt.isBF16())) {
+        error = "weight '" + name + "': synthetic weights are f32 or bf16 only, not quantized";
+        return false;
+      }
+      values.resize(type.getNumElements() * (elt.isBF16() ? 2 : 4));
+      runtime::synthesizeWeight(name, elt.isBF16(), type.getNumElements(), values.data());
+      if (!writeAt(fd, values.data(), values.size(),
+                   entry.getAs<IntegerAttr>("offset").getInt())) {
+        error = "cannot write " + file + ": " + std::strerror(errno);
+        return false;
+      }
+    }
+    return true;
+  }
+  const WeightSet &weights = *weightSet;
   std::vector<uint8_t> converted, transposed;
   for (Attribute a : layout) {
     auto entry = cast<DictionaryAttr>(a);
@@ -419,7 +444,8 @@ static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
       std::vector<std::pair<std::string, JsonValue>> members = {
           {"name", JsonValue::string(entry.getAs<StringAttr>("name").str())},
           {"type", JsonValue::string(typeStr)},
-          {"bytes", JsonValue::integer(entry.getAs<IntegerAttr>("bytes").getInt())}};
+          {"bytes", JsonValue::integer(entry.getAs<IntegerAttr>("bytes").getInt())},
+          {"offset", JsonValue::integer(entry.getAs<IntegerAttr>("offset").getInt())}};
       if (auto quant = entry.getAs<mlir::xgenmm::QuantAttr>("quant")) {
         members.emplace_back("scheme", JsonValue::string(quant.getScheme().str()));
         members.emplace_back("part", JsonValue::string(quant.getPart().str()));
@@ -446,6 +472,7 @@ static JsonValue weightsManifest(ModuleOp module, const CompileOptions &options,
        {"group_size", quantParts.empty() ? JsonValue::null()
                                          : JsonValue::integer(options.groupSize)},
        {"simulated", JsonValue::boolean(options.simulateQuantization)},
+       {"synthetic", JsonValue::boolean(options.syntheticWeights)},
        {"tensors", JsonValue::array(tensors)}});
 }
 
@@ -613,6 +640,11 @@ bool compileArtifact(const std::string &input, const std::string &output,
   {
     Stage stage(log, "import");
     if (llvm::sys::fs::is_directory(input)) {
+      if (options.syntheticWeights) {
+        error = "--synthetic-weights takes xgenmm IR (a .mlir file), not a checkpoint: "
+                "a checkpoint has its weights";
+        return false;
+      }
       auto imported = importCheckpoint(context, input, options.import, error);
       if (!imported)
         return false;
@@ -628,15 +660,20 @@ bool compileArtifact(const std::string &input, const std::string &output,
       if (checkpoint.empty())
         if (auto a = (*module)->getAttrOfType<StringAttr>("xgenmm.checkpoint"))
           checkpoint = a.str();
-      if (checkpoint.empty()) {
-        error = input + ": no checkpoint to read weights from: pass "
-                "--checkpoint <dir> (the module has no xgenmm.checkpoint attribute)";
-        return false;
+      if (options.syntheticWeights) {
+        stage.detail = "synthetic weights (no checkpoint)";
+      } else {
+        if (checkpoint.empty()) {
+          error = input + ": no checkpoint to read weights from: pass "
+                  "--checkpoint <dir> (the module has no xgenmm.checkpoint attribute), "
+                  "or --synthetic-weights";
+          return false;
+        }
+        weights = WeightSet::open(checkpoint, error);
+        if (!weights)
+          return false;
+        stage.detail = "weights from " + checkpoint;
       }
-      weights = WeightSet::open(checkpoint, error);
-      if (!weights)
-        return false;
-      stage.detail = "weights from " + checkpoint;
     }
   }
   auto configAttr = (*module)->getAttrOfType<DictionaryAttr>("xgenmm.config");
@@ -753,7 +790,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
       auto [layout, total] = layoutOf();
       writer = std::thread([&, layout = layout, total = total] {
         auto start = std::chrono::steady_clock::now();
-        writerOk = writeWeights(layout, total, *weights, inTmp(abi::kWeightsFile), writerError);
+        writerOk = writeWeights(layout, total, weights.get(), inTmp(abi::kWeightsFile), writerError);
         writerMs = std::chrono::duration<double, std::milli>(
                        std::chrono::steady_clock::now() - start)
                        .count();
@@ -820,7 +857,7 @@ bool compileArtifact(const std::string &input, const std::string &output,
       }
     } else {
       auto [layout, total] = layoutOf();
-      if (!writeWeights(layout, total, *weights, inTmp(abi::kWeightsFile), error))
+      if (!writeWeights(layout, total, weights.get(), inTmp(abi::kWeightsFile), error))
         return false;
     }
     stage.detail = std::to_string(

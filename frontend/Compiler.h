@@ -41,6 +41,8 @@ struct CompileOptions {
   int64_t memoryBudget = 0;
   /// Quantize and dequantize at compile time, store floats (float kernels).
   bool simulateQuantization = false;
+  /// No checkpoint: deterministic stand-in weights (runtime/SyntheticWeights.h).
+  bool syntheticWeights = false;
   /// LLVM CPU name and feature string; empty: the host's.
   std::string targetCpu, targetFeatures;
   /// NVIDIA GPU target (sm_80, sm_90); empty: a CPU artifact. A GPU

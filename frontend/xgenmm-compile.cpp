@@ -38,6 +38,12 @@ static cl::opt<bool> simulateQuantization(cl::cat(category),
     cl::desc("Round the --weights parts through their quantization at compile time "
              "but store and compute them as floats (accuracy of the scheme alone; the "
              "reference of the quantized kernels)"));
+static cl::opt<bool> syntheticWeights(cl::cat(category),
+    "synthetic-weights",
+    cl::desc("Of xgenmm IR without a checkpoint (e.g. test/models/r-v1.5.mlir): "
+             "deterministic stand-in weights (norm scales 1, biases 0, the rest "
+             "uniform +-0.02) for benchmarks; the generated text means nothing. "
+             "xgenmm-synth-weights writes the same weights.bin elsewhere"));
 static cl::opt<std::string> targetCpu(cl::cat(category), "target-cpu",
                                       cl::desc("LLVM x86-64 CPU name, e.g. x86-64-v3, znver4 (default: the "
                                                "host's); its features decide the kernels "
@@ -110,6 +116,7 @@ int main(int argc, char **argv) {
   }
   options.groupSize = groupSize;
   options.simulateQuantization = simulateQuantization;
+  options.syntheticWeights = syntheticWeights;
   if (!gpuTarget.empty()) {
     // The host side of a GPU artifact only launches kernels: generic x86-64.
     options.gpuTarget = gpuTarget;

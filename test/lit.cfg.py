@@ -23,7 +23,8 @@ config.substitutions.append(("%python", sys.executable))
 llvm_config.use_default_substitutions()
 llvm_config.with_environment("PATH", config.llvm_tools_dir, append_path=True)
 llvm_config.add_tool_substitutions(
-    ["xgenmm-opt", "xgenmm-import", "xgenmm-compile"], [config.xgenmm_tools_dir, config.llvm_tools_dir])
+    ["xgenmm-opt", "xgenmm-import", "xgenmm-compile", "xgenmm-run", "xgenmm-synth-weights"],
+    [config.xgenmm_tools_dir, config.llvm_tools_dir])
 
 # Tests that execute generated code need the CPU features the code uses.
 try:

@@ -23,7 +23,7 @@
 // RUN: FileCheck %s --check-prefix=MANIFEST < %t/artifact/manifest.json
 // MANIFEST: {"format":"xgenmm-artifact","format_version":1,"model":"tiny_fp32_single","config":{
 // MANIFEST-SAME: "target":{"kind":"cpu","triple":"x86_64-{{[^"]*}}","cpu":"{{[^"]+}}","features":[
-// MANIFEST-SAME: "dtype":"f32","matmul_precision":"f32","weights":{"quantized_parts":[],"scheme":null,"schemes":{},"group_size":null,"simulated":false,"tensors":[{"name":"vlm.vision_encoder.embeddings.position_embedding.weight","type":"tensor<{{[0-9x]+}}xf32>","bytes":{{[0-9]+}},"scheme":"f32"}
+// MANIFEST-SAME: "dtype":"f32","matmul_precision":"f32","weights":{"quantized_parts":[],"scheme":null,"schemes":{},"group_size":null,"simulated":false,"synthetic":false,"tensors":[{"name":"vlm.vision_encoder.embeddings.position_embedding.weight","type":"tensor<{{[0-9x]+}}xf32>","bytes":{{[0-9]+}},"offset":{{[0-9]+}},"scheme":"f32"}
 // MANIFEST-SAME: "files":{"model.so":{"bytes":
 // MANIFEST-SAME: "xxh64":"
 // MANIFEST-SAME: "weights.bin":{"bytes":{{[0-9]+}},"xxh64":"

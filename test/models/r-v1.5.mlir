@@ -4,6 +4,9 @@
 // Weights are references by checkpoint name only (no sources): this file is
 // written by hand to exercise the dialect, the verifier and the passes on the
 // whole graph; the importer emits the same structure with sources filled in.
+// Its xgenmm.config is the importer's for the released r-v1.5 instruct
+// checkpoint (model-spec 3, 5, 6.3), so that xgenmm-compile
+// --synthetic-weights makes a full-size artifact of it without weights.
 //
 // RUN: xgenmm-opt %s | xgenmm-opt | FileCheck %s
 // RUN: xgenmm-opt %s --mlir-print-op-generic | xgenmm-opt | FileCheck %s
@@ -34,7 +37,7 @@
 // CHECK: xgenmm.layer_stack layers 32
 // CHECK: xgenmm.lm_head
 
-module attributes {xgenmm.model = "xgen-mm-phi3-mini-r-v1.5"} {
+module attributes {xgenmm.config = {preprocessor = {grids = [[384, 768], [768, 384], [768, 768], [1152, 384], [384, 1152]], image_mean = [5.000000e-01, 5.000000e-01, 5.000000e-01], image_std = [5.000000e-01, 5.000000e-01, 5.000000e-01], size = [384, 384]}, resampler = {depth = 6 : i64, dim_head = 96 : i64, ff_mult = 4 : i64, heads = 16 : i64, num_latents = 128 : i64}, special_tokens = {endofchunk = 32014 : i64, image = 32012 : i64, image_placeholder = 32013 : i64}, text = {bos_token_id = 1 : i64, eos_token_id = 32000 : i64, head_dim = 96 : i64, hidden_size = 3072 : i64, initial_tokenizer_len = 32012 : i64, intermediate_size = 8192 : i64, max_position_embeddings = 4096 : i64, num_attention_heads = 32 : i64, num_hidden_layers = 32 : i64, num_key_value_heads = 32 : i64, pad_token_id = 32000 : i64, rms_norm_eps = 1.000000e-05 : f64, rope_theta = 1.000000e+04 : f64, sliding_window = 2047 : i64, vocab_size = 32064 : i64}, torch_dtype = "bfloat16", vision = {hidden_act = "gelu_pytorch_tanh", hidden_size = 1152 : i64, image_size = 384 : i64, intermediate_size = 4304 : i64, layer_norm_eps = 9.9999999999999995E-7 : f64, num_attention_heads = 16 : i64, num_hidden_layers = 27 : i64, patch_size = 14 : i64}}, xgenmm.model = "xgen-mm-phi3-mini-r-v1.5"} {
 
 // One image's views (global view first, then the crops of a rows x cols
 // grid) -> its vision tokens, 128 per view.
