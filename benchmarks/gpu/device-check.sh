@@ -14,6 +14,10 @@
 #   4. runs xgenmm-gpu-bench: the HBM bandwidth of a generated copy kernel
 #      and of cuMemcpy, and the generated tensor-core dense kernel at the
 #      model's shapes as % of the nominal bf16 peak;
+#   5. the full-size model (synthetic weights, written here by
+#      xgenmm-synth-weights): image encode per view, prefill of 1k tokens,
+#      decode at contexts 512 and 4k, as % of the bf16 peak and of the copy
+#      kernel's bandwidth ("fullsize" lines);
 # and writes everything to one file, $OUT/gpu-results.txt (OUT defaults to
 # build-gpu/device-results). Exit status 0 when every golden check passed.
 #   benchmarks/gpu/device-check.sh
@@ -81,6 +85,58 @@ echo "golden checks failed: $FAILED of 9"
 section "benchmarks (xgenmm-gpu-bench, $CHIP kernels)"
 timeout 240 "$DEV/bin/xgenmm-gpu-bench" "$DEV/kernels/bench-kernels-$CHIP.so" \
   || echo "xgenmm-gpu-bench exited with $?"
+
+# The full-size model (synthetic weights: the work per token is the real
+# model's): image encode per view, prefill of 1024 tokens, decode at
+# contexts 512 and 4k, as fractions of the nominal bf16 peak and of the
+# copy kernel's bandwidth above. FLOPs and bytes from benchmarks/
+# ModelBench.cpp's formulas at r-v1.5's shapes: 729.5 GFLOP per view,
+# 7628 GFLOP per 1024-token prefill; a decode step reads 7.85 GB at
+# context 512 (bf16 weights, f32 KV cache), 10.67 GB at 4096.
+FULL="$DEV/artifacts/r-v1.5-synthetic-$CHIP"
+if [ -f "$FULL/model.so" ]; then
+  section "full-size r-v1.5, synthetic weights ($CHIP)"
+  if [ ! -f "$FULL/weights.bin" ]; then
+    timeout 200 "$DEV/bin/xgenmm-synth-weights" "$FULL" || echo "xgenmm-synth-weights failed: $?"
+  fi
+  PEAK=$(sed -n 's/.*nominal_bf16_peak_tflops=\([0-9.]*\).*/\1/p' "$RESULTS" | head -1)
+  COPY=$(sed -n 's/^copy_kernel .*gbs=\([0-9.]*\).*/\1/p' "$RESULTS" | head -1)
+  ids() { seq -s, 100 $((99 + $1)); }
+  # timing: image encode E ms, prefill N tokens at P tokens/s, decode M tokens at D tokens/s
+  report() { # $1 what, $2 the timing line
+    echo "$2" | awk -v what="$1" -v peak="${PEAK:-0}" -v copy="${COPY:-0}" '
+      match($0, /image encode [0-9.]+ ms/) { split(substr($0, RSTART, RLENGTH), e, " "); enc = e[3] }
+      match($0, /prefill [0-9]+ tokens at [0-9.]+/) { split(substr($0, RSTART, RLENGTH), p, " "); pn = p[2]; ps = p[5] }
+      match($0, /decode [0-9]+ tokens at [0-9.]+/) { split(substr($0, RSTART, RLENGTH), d, " "); ds = d[5] }
+      END {
+        if (what == "encode" && enc > 0)
+          printf "fullsize encode_ms_per_view=%.1f tflops=%.1f pct_bf16_peak=%.1f\n", enc / 5, 5 * 729.5 / enc, (peak > 0 ? 100 * 5 * 729.5 / enc / peak : 0)
+        if (what == "prefill1k" && ps > 0)
+          printf "fullsize prefill_tokens=%d tokens_per_s=%.1f tflops=%.1f pct_bf16_peak=%.1f\n", pn, ps, 7628.3 * ps / 1024 / 1000, (peak > 0 ? 100 * 7628.3 * ps / 1024 / 1000 / peak : 0)
+        if (what ~ /^decode/ && ds > 0) {
+          gb = (what == "decode512") ? 7.847 : 10.666
+          printf "fullsize %s tokens_per_s=%.1f gbs=%.0f pct_copy_bw=%.1f\n", what, ds, gb * ds, (copy > 0 ? 100 * gb * ds / copy : 0)
+        }
+      }'
+  }
+  for mode in "${MODES[@]}"; do
+    name=${mode%%:*}; envset=${mode#*:}
+    [ "$name" = "sync-each-launch" ] && continue
+    echo "-- $name"
+    line=$(env $envset timeout 120 "$DEV/bin/xgenmm-run" -m "$FULL" --input-ids 1,32012,450 \
+      --pixel-values "$DEV/pixels-2x2.safetensors" --max-tokens 1 2>&1 | tee /dev/stderr | grep '^timing:')
+    report encode "$line"
+    line=$(env $envset timeout 120 "$DEV/bin/xgenmm-run" -m "$FULL" --input-ids "$(ids 1024)" \
+      --max-tokens 16 2>&1 | grep '^timing:'); echo "$line"
+    report prefill1k "$line"
+    line=$(env $envset timeout 120 "$DEV/bin/xgenmm-run" -m "$FULL" --input-ids "$(ids 512)" \
+      --max-tokens 64 2>&1 | grep '^timing:'); echo "$line"
+    report decode512 "$line"
+    line=$(env $envset timeout 180 "$DEV/bin/xgenmm-run" -m "$FULL" --input-ids "$(ids 4000)" \
+      --max-tokens 64 2>&1 | grep '^timing:'); echo "$line"
+    report decode4k "$line"
+  done
+fi
 
 section "done"
 echo "results: $RESULTS"
