@@ -36,6 +36,9 @@
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <limits>
 
 namespace mlir::xgenmm {
 #define GEN_PASS_DEF_XGENMMGPUMMAMATMUL
@@ -219,6 +222,150 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
       }
 }
 
+// Matrix-vector tiles (decode: one row of activations, M = 1 static). A
+// tensor-core tile would compute 64 rows for the one used and read the
+// weights through a 64-column staging loop; decode is bound by reading the
+// weights once. Each block takes one 64-column tile over a slice of K
+// (`splits` blocks per tile, grid y, so that a 48-tile layer still fills
+// the GPU), 256 threads as 32 row groups x 8 column groups:
+//   thread (rg, cg): columns 8 cg .. 8 cg + 7, rows k = k0 + rg + 32 i of
+//                    the block's slice, 4 rows' loads issued at a time;
+//                    8 f32 partial sums;
+//     w: one 16-byte load (8 bf16, or 2 x 4 f32) per row and thread, the 8
+//        column groups of a row reading 128 contiguous bytes;
+//   partial sums -> shared [32][64] f32, barrier, threads 0..63 sum a
+//   column's 32 and add it to out (an atomic add when K is split: out holds
+//   the bias or the residual the layer starts from, and every block adds).
+constexpr int64_t kGemvThreads = 256, kGemvRowGroups = 32, kGemvCols = 8, kGemvUnroll = 4;
+constexpr int64_t kGemvTargetBlocks = 512; // ~4 per SM on H100 / A100
+
+/// Blocks per column tile: enough blocks in all, at least 256 rows each.
+int64_t gemvSplits(std::optional<int64_t> tiles, std::optional<int64_t> depth) {
+  if (!tiles || !depth || *tiles <= 0)
+    return 1;
+  int64_t splits = (kGemvTargetBlocks + *tiles - 1) / *tiles;
+  return std::max<int64_t>(1, std::min(splits, *depth / 256));
+}
+
+void emitMatvecTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid, Value split,
+                    int64_t splits, int64_t slice, Value shared) {
+  Emitter e{b, loc};
+  Value a = g.getDpsInputs()[0], w = g.getDpsInputs()[1], c = g.getDpsInits()[0];
+  Type f32 = b.getF32Type();
+  Type wElt = cast<MemRefType>(w.getType()).getElementType();
+  Value zero = e.cst(0);
+  Value cols = memref::DimOp::create(b, loc, c, 1);
+  Value depth = memref::DimOp::create(b, loc, a, 1);
+  Value rowGroup = e.div(tid, kGemvCols), colGroup = e.rem(tid, kGemvCols);
+  Value col0 = e.mul(colGroup, kGemvCols);
+  Value kBegin = arith::MulIOp::create(b, loc, split, e.cst(slice));
+  Value kEnd = arith::MinUIOp::create(b, loc, e.add(kBegin, slice), depth);
+  VectorType accType = VectorType::get({kGemvCols}, f32);
+  Value accInit = arith::ConstantOp::create(b, loc, b.getZeroAttr(accType));
+
+  // 16-byte loads where every row of w starts 16-byte aligned (row length
+  // and view offset in multiples of 16 bytes; the buffer itself is 64-byte
+  // aligned); else the same loads without the alignment promise.
+  auto wType = cast<MemRefType>(w.getType());
+  int64_t eltBytes = wElt.getIntOrFloatBitWidth() / 8;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  bool aligned = succeeded(wType.getStridesAndOffset(strides, offset)) &&
+                 !ShapedType::isDynamic(strides[0]) && strides[0] * eltBytes % 16 == 0;
+  // The view's offset: the tile's column start (a multiple of 64) plus the
+  // weight's offset in the buffer, a multiple of the row length.
+  int64_t lanes = 16 / eltBytes; // elements per 16-byte load: 8 bf16, 4 f32
+
+  // Rows 4 at a time, their loads issued before their FMAs: 4 loads in
+  // flight per thread (one at a time would leave HBM idle between them).
+  auto rowLoop = [&](bool full) {
+    Value start = e.add(kBegin, rowGroup);
+    auto loop = scf::ForOp::create(b, loc, start, kEnd, e.cst(kGemvRowGroups * kGemvUnroll),
+                                   ValueRange{accInit});
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value acc = loop.getRegionIterArgs()[0];
+    VectorType wType = VectorType::get({kGemvCols}, wElt);
+    SmallVector<Value> xs, ws;
+    // Past the slice's end a row reads the slice's last row (in bounds, no
+    // branch between the loads) and counts 0.
+    Value last = arith::SubIOp::create(b, loc, kEnd, e.cst(1));
+    Value fzero = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
+    for (int64_t u = 0; u < kGemvUnroll; ++u) {
+      Value ku = e.add(loop.getInductionVar(), u * kGemvRowGroups);
+      Value valid = e.lt(ku, kEnd);
+      Value k = arith::MinUIOp::create(b, loc, ku, last);
+      Value x = e.convert(memref::LoadOp::create(b, loc, a, ValueRange{zero, k}), f32);
+      xs.push_back(arith::SelectOp::create(b, loc, valid, x, fzero));
+      if (full) {
+        SmallVector<Value> parts;
+        for (int64_t p = 0; p < kGemvCols; p += lanes) {
+          auto load = vector::LoadOp::create(b, loc, VectorType::get({lanes}, wElt), w,
+                                             ValueRange{k, e.add(col0, p)});
+          if (aligned)
+            load.setAlignment(16);
+          parts.push_back(load);
+        }
+        ws.push_back(parts.size() == 1
+                         ? parts[0]
+                         : vector::ShuffleOp::create(
+                               b, loc, parts[0], parts[1],
+                               llvm::to_vector(llvm::seq<int64_t>(0, kGemvCols)))
+                               .getResult());
+      } else {
+        // The last tile's ragged edge: element by element, zero past it.
+        SmallVector<Value> elements;
+        for (int64_t j = 0; j < kGemvCols; ++j) {
+          Value n = e.add(col0, j);
+          elements.push_back(e.guardedLoad(w, k, n, e.lt(n, cols), wElt));
+        }
+        ws.push_back(vector::FromElementsOp::create(b, loc, wType, elements));
+      }
+    }
+    for (int64_t u = 0; u < kGemvUnroll; ++u) {
+      Value wv = ws[u];
+      if (wElt != f32)
+        wv = arith::ExtFOp::create(b, loc, accType, wv);
+      acc = vector::FMAOp::create(b, loc, vector::BroadcastOp::create(b, loc, accType, xs[u]),
+                                  wv, acc);
+    }
+    scf::YieldOp::create(b, loc, acc);
+    return loop.getResult(0);
+  };
+  Value full = e.lt(e.add(col0, kGemvCols - 1), cols);
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{accType}, full, true, true);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    scf::YieldOp::create(b, loc, rowLoop(true));
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, rowLoop(false));
+  }
+  vector::StoreOp::create(b, loc, ifOp.getResult(0), shared, ValueRange{rowGroup, col0});
+  gpu::BarrierOp::create(b, loc);
+
+  // Threads 0..63: a column's 32 partial sums, added to out.
+  Value col = tid;
+  auto sumIf = scf::IfOp::create(b, loc, e.lt(col, cols));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(sumIf.thenBlock());
+  Value fzero = arith::ConstantOp::create(b, loc, b.getZeroAttr(f32));
+  auto sum = scf::ForOp::create(b, loc, zero, e.cst(kGemvRowGroups), e.cst(1), ValueRange{fzero});
+  {
+    OpBuilder::InsertionGuard inner(b);
+    b.setInsertionPointToStart(sum.getBody());
+    Value v = memref::LoadOp::create(b, loc, shared, ValueRange{sum.getInductionVar(), col});
+    scf::YieldOp::create(b, loc, ValueRange{arith::AddFOp::create(b, loc, sum.getRegionIterArgs()[0], v)});
+  }
+  Value total = sum.getResult(0);
+  if (splits > 1) {
+    memref::AtomicRMWOp::create(b, loc, arith::AtomicRMWKind::addf, total, c, ValueRange{zero, col});
+  } else {
+    Value old = memref::LoadOp::create(b, loc, c, ValueRange{zero, col});
+    memref::StoreOp::create(b, loc, arith::AddFOp::create(b, loc, old, total), c, ValueRange{zero, col});
+  }
+}
+
 /// Whether two values are the same view (equal, or equivalent subviews).
 bool sameView(Value a, Value b) {
   if (a == b)
@@ -226,6 +373,15 @@ bool sameView(Value a, Value b) {
   auto sa = a.getDefiningOp<memref::SubViewOp>(), sb = b.getDefiningOp<memref::SubViewOp>();
   return sa && sb &&
          OperationEquivalence::isEquivalentTo(sa, sb, OperationEquivalence::IgnoreLocations);
+}
+
+/// A copy of a view onto itself (bufferization leaves them in the tiles).
+bool isSelfCopy(Operation &op) {
+  if (auto copy = dyn_cast<memref::CopyOp>(op))
+    return sameView(copy.getSource(), copy.getTarget());
+  if (auto copy = dyn_cast<linalg::CopyOp>(op))
+    return sameView(copy.getInputs()[0], copy.getOutputs()[0]);
+  return false;
 }
 
 struct XgenmmGpuMmaMatmulPass
@@ -261,38 +417,70 @@ struct XgenmmGpuMmaMatmulPass
     Location loc = forall.getLoc();
     SmallVector<Value> ubs = getValueOrCreateConstantIndexOp(b, loc, forall.getMixedUpperBound());
     Value one = arith::ConstantIndexOp::create(b, loc, 1);
-    Value threads = arith::ConstantIndexOp::create(b, loc, kThreads);
     Type bf16 = b.getBF16Type();
     auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
-    auto sharedType = MemRefType::get({kTile, kPadK}, bf16, MemRefLayoutAttrInterface(), workgroup);
-    // Grid x over the N tiles (forall dim 1), y over the M tiles.
-    auto launch = gpu::LaunchOp::create(b, loc, ubs[1], ubs[0], one, threads, one, one,
+
+    // One row of activations (decode): the matrix-vector kernel, K split
+    // over grid y when nothing else in the tile writes memory (the blocks
+    // of a tile then only add to out).
+    auto aType = cast<MemRefType>(tile.getDpsInputs()[0].getType());
+    bool matvec = aType.getDimSize(0) == 1 && getConstantIntValue(forall.getMixedUpperBound()[0]) == 1;
+    int64_t splits = 1, slice = 0;
+    if (matvec) {
+      bool onlyTileWrites = true;
+      for (Operation &op : forall.getBody()->without_terminator())
+        if (&op != tile.getOperation() && !isMemoryEffectFree(&op) && !isSelfCopy(op))
+          onlyTileWrites = false;
+      std::optional<int64_t> depth;
+      if (!aType.isDynamicDim(1))
+        depth = aType.getDimSize(1);
+      if (onlyTileWrites)
+        splits = gemvSplits(getConstantIntValue(forall.getMixedUpperBound()[1]), depth);
+      // Rows per block: a multiple of the 32 row groups (dynamic K: all).
+      slice = depth ? ((*depth + splits - 1) / splits + kGemvRowGroups - 1) / kGemvRowGroups *
+                          kGemvRowGroups
+                    : std::numeric_limits<int32_t>::max();
+    }
+    Value threads = arith::ConstantIndexOp::create(b, loc, matvec ? kGemvThreads : kThreads);
+    SmallVector<Type> attributions;
+    if (matvec)
+      attributions.push_back(MemRefType::get({kGemvRowGroups, kTile}, b.getF32Type(),
+                                             MemRefLayoutAttrInterface(), workgroup));
+    else
+      attributions.append(2, MemRefType::get({kTile, kPadK}, bf16, MemRefLayoutAttrInterface(),
+                                             workgroup));
+    // Grid x over the N tiles (forall dim 1), y over the M tiles (matrix-
+    // vector: over the slices of K).
+    Value gridY = matvec ? arith::ConstantIndexOp::create(b, loc, splits).getResult() : ubs[0];
+    auto launch = gpu::LaunchOp::create(b, loc, ubs[1], gridY, one, threads, one, one,
                                         /*dynamicSharedMemorySize=*/nullptr,
                                         /*asyncTokenType=*/nullptr, ValueRange{},
-                                        TypeRange{sharedType, sharedType});
-    launch->setAttr("xgenmm.kernel", b.getStringAttr("dense_mma"));
+                                        attributions);
+    launch->setAttr("xgenmm.kernel", b.getStringAttr(matvec ? "dense_matvec" : "dense_mma"));
     Block &body = launch.getBody().front();
     b.setInsertionPointToStart(&body);
     IRMapping map;
-    map.map(forall.getInductionVars()[0], launch.getBlockIds().y);
+    map.map(forall.getInductionVars()[0],
+            matvec ? arith::ConstantIndexOp::create(b, loc, 0).getResult()
+                   : launch.getBlockIds().y);
     map.map(forall.getInductionVars()[1], launch.getBlockIds().x);
     for (Operation &op : forall.getBody()->without_terminator()) {
       if (&op == tile.getOperation()) {
         auto cloned = cast<linalg::GenericOp>(b.clone(op, map));
-        emitMmaTile(b, loc, cloned, launch.getThreadIds().x,
-                    launch.getWorkgroupAttributions()[0],
-                    launch.getWorkgroupAttributions()[1]);
+        if (matvec)
+          emitMatvecTile(b, loc, cloned, launch.getThreadIds().x, launch.getBlockIds().y,
+                         splits, slice, launch.getWorkgroupAttributions()[0]);
+        else
+          emitMmaTile(b, loc, cloned, launch.getThreadIds().x,
+                      launch.getWorkgroupAttributions()[0],
+                      launch.getWorkgroupAttributions()[1]);
         cloned.erase();
         continue;
       }
       // A copy of the out tile onto itself (bufferization's, when the
       // subviews were not CSE'd) is dropped: the kernel writes in place.
-      if (auto copy = dyn_cast<memref::CopyOp>(op))
-        if (sameView(copy.getSource(), copy.getTarget()))
-          continue;
-      if (auto copy = dyn_cast<linalg::CopyOp>(op))
-        if (sameView(copy.getInputs()[0], copy.getOutputs()[0]))
-          continue;
+      if (isSelfCopy(op))
+        continue;
       b.clone(op, map);
     }
     gpu::TerminatorOp::create(b, loc);

@@ -9,7 +9,8 @@
 //     intermediate buffers come from the runtime's allocator, which returns
 //     memory the device and the host can both address);
 //   - xgenmm-gpu-mma-matmul: each block tile a gpu.launch of 4 warps on bf16
-//     tensor cores (nvvm.mma.sync m16n8k16);
+//     tensor cores (nvvm.mma.sync m16n8k16), or, with one row of
+//     activations (decode), a matrix-vector kernel with K split over blocks;
 //   - everything else (norms, softmax, attention, RoPE, GELU, gathers,
 //     copies) as parallel loops, each outermost one a gpu.launch
 //     (xgenmm-gpu-map-loops);

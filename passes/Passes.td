@@ -533,7 +533,7 @@ def XgenmmPlanBuffers : Pass<"xgenmm-plan-buffers", "::mlir::ModuleOp"> {
 //===----------------------------------------------------------------------===//
 
 def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
-  let summary = "Turn the block tiles of dense contractions into bf16 tensor-core kernels";
+  let summary = "Turn the block tiles of dense contractions into bf16 tensor-core (or matrix-vector) kernels";
   let description = [{
     Runs after bufferization on the block tiles of the GPU schedule
     (`passes/schedules/gpu.mlir`): every normalized 2-d `scf.forall` holding
@@ -545,6 +545,13 @@ def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
     of K at a time, zero-filled past the edges, so every M, N and K works.
     The accumulators start from the out tile (the layer's bias or residual).
     Activations are rounded to bf16 on the way to shared memory.
+
+    Tiles of one row of activations (a statically `1 x K`: decode, and the
+    head over prefill's last position) become a matrix-vector kernel
+    instead: 256 threads per 64-column tile, 16-byte weight loads (8 bf16 or
+    4 f32 columns per thread and row, 4 rows in flight), f32 sums reduced in
+    shared memory; K split over grid y up to ~512 blocks in all, each slice
+    adding to out atomically (one slice: a plain update).
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::NVVM::NVVMDialect",

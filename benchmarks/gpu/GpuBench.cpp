@@ -13,7 +13,10 @@
 //   - HBM bandwidth: @copy (one f32 per thread, read + write of 2 x 1 GiB)
 //     and the driver's cuMemcpy device-to-device, in GB/s;
 //   - @dense at the model's shapes and at 4096^3: TFLOP/s and % of peak;
-//     the M = 1 shapes (decode) as GB/s of weights read and % of @copy's.
+//     the M = 1 shapes as GB/s of weights read and % of @copy's (dynamic M:
+//     the tensor-core kernel);
+//   - @matvec_<layer>, decode's matrix-vector kernels (static M = 1, as in
+//     the model), checked once against doubles, as GB/s and % of @copy's.
 // Times are CUDA events around 10 calls after 2 warm-up calls. Every call
 // includes its launch; the generated host code synchronizes after each
 // kernel, as the model's does.
@@ -26,6 +29,7 @@
 #include <cstdio>
 #include <cstring>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <dlfcn.h>
@@ -206,6 +210,55 @@ int main(int argc, char **argv) {
                 "weight_gbs=%.1f pct_copy_bw=%.1f\n",
                 s.name, (long)s.m, (long)s.n, (long)s.k, ms, tflops, 100 * tflops * 1e12 / peak,
                 weightGbs, 100 * weightGbs / copyGbs);
+  }
+  // Decode's matrix-vector kernels (static shapes, as the model's): the
+  // head's (ragged last tile, K split in 2) checked against doubles, then
+  // all timed as GB/s of weights read.
+  struct Matvec {
+    const char *name;
+    int64_t k, n;
+  } matvecs[] = {{"qkv", 3072, 9216},   {"o", 3072, 3072},    {"gate_up", 3072, 16384},
+                 {"down", 8192, 3072}, {"head", 3072, 32012}};
+  for (const Matvec &mv : matvecs) {
+    std::string symbol = std::string("_mlir_ciface_matvec_") + mv.name;
+    auto fn = (DenseFn)::dlsym(lib, symbol.c_str());
+    if (!fn) {
+      std::fprintf(stderr, "xgenmm-gpu-bench: %s lacks %s\n", argv[1], symbol.c_str());
+      status |= 1;
+      continue;
+    }
+    Dense d(fn, 1, mv.n, mv.k);
+    if (std::strcmp(mv.name, "head") == 0) {
+      std::mt19937 rng(11);
+      std::uniform_real_distribution<float> u(-1, 1);
+      std::vector<float> c0(mv.n);
+      for (int64_t i = 0; i < mv.k; ++i)
+        d.a[i] = u(rng);
+      for (int64_t i = 0; i < mv.k * mv.n; ++i)
+        d.w[i] = toBf16(u(rng));
+      for (auto &x : c0)
+        x = u(rng);
+      std::memcpy(d.c, c0.data(), c0.size() * 4);
+      d();
+      xgenmm_cuda_synchronize();
+      double maxErr = 0;
+      for (int64_t j = 0; j < mv.n; ++j) {
+        double ref = c0[j];
+        for (int64_t p = 0; p < mv.k; ++p)
+          ref += (double)d.a[p] * fromBf16(d.w[p * mv.n + j]);
+        maxErr = std::max(maxErr, std::fabs(ref - d.c[j]));
+      }
+      const char *err = xgenmm_cuda_take_error();
+      bool ok = maxErr < 1e-2 && !err; // |sum| of 3072 products of [-1, 1]: ~30
+      std::printf("matvec_check n=%ld k=%ld max_abs_err=%.3g %s%s%s\n", (long)mv.n, (long)mv.k,
+                  maxErr, ok ? "PASS" : "FAIL", err ? " cuda_error=" : "", err ? err : "");
+      status |= ok ? 0 : 1;
+    }
+    d.prefetch();
+    float ms = timeMs([&] { d(); });
+    double weightGbs = 2.0 * mv.n * mv.k / (ms * 1e-3) / 1e9;
+    std::printf("matvec phi3_%s_decode n=%ld k=%ld ms=%.4f weight_gbs=%.1f pct_copy_bw=%.1f\n",
+                mv.name, (long)mv.n, (long)mv.k, ms, weightGbs, 100 * weightGbs / copyGbs);
   }
   if (const char *err = xgenmm_cuda_take_error()) {
     std::printf("cuda_error=\"%s\"\n", err);

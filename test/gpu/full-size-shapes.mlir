@@ -12,7 +12,7 @@
 // RUN: not grep -l "extern .func" %t.sm80.mlir %t.sm90.mlir
 
 // Every kernel of an entry point is its own gpu.binary; the first of each
-// entry point is followed, somewhere, by a dense layer's tensor-core kernel.
+// entry point is followed, somewhere, by a dense layer's kernel.
 // CHECK: llvm.func @_mlir_ciface_xgenmm_encode_image(
 // SM80: gpu.binary @xgenmm_encode_image_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_80", features = "+ptx78">
 // SM90: gpu.binary @xgenmm_encode_image_kernel [#gpu.object<#nvvm.target<O = 3, chip = "sm_90", features = "+ptx78">
@@ -22,4 +22,6 @@
 // CHECK: llvm.func @_mlir_ciface_xgenmm_prefill(
 // CHECK: gpu.binary @xgenmm_prefill_kernel{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // CHECK: llvm.func @_mlir_ciface_xgenmm_decode(
-// CHECK: gpu.binary @xgenmm_decode_kernel{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// Decode's dense layers: matrix-vector kernels (16-byte weight loads, K
+// split over blocks that add to out atomically).
+// CHECK: gpu.binary @xgenmm_decode_kernel{{.*}}ld.global.v4.b32{{.*}}bar.sync{{.*}}atom.global.add.f32

@@ -15,7 +15,8 @@
 // CHECK: llvm.func @_mlir_ciface_xgenmm_prefill(
 // CHECK: gpu.binary @xgenmm_prefill_kernel{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
 // CHECK: llvm.func @_mlir_ciface_xgenmm_decode(
-// CHECK: gpu.binary @xgenmm_decode_kernel{{.*}}mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
+// Decode's dense layers (one row) are matrix-vector kernels, not tensor cores.
+// CHECK: gpu.binary @xgenmm_decode_kernel{{.*}}ld.global.v4.b32{{.*}}bar.sync
 
 // No memory access is left on the host: no loads, stores or copies outside
 // the kernels, nothing from libc.
