@@ -32,9 +32,6 @@ std::string shapeStr(ArrayRef<int64_t> shape) {
   }
   return s + "]";
 }
-std::string shapeStr(Type t) {
-  return shapeStr(cast<RankedTensorType>(t).getShape());
-}
 
 ArrayRef<int64_t> shapeOf(Value v) {
   return cast<RankedTensorType>(v.getType()).getShape();
