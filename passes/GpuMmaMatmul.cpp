@@ -17,14 +17,13 @@
 //     barrier
 //   out tile <- acc
 //
-// The fragment layouts are PTX's for m16n8k16 (lane = 4 * group + t):
-// A regs {(g, 2t..2t+1), (g+8, 2t..), (g, 2t+8..), (g+8, 2t+8..)}, B regs
-// {(k = 2t..2t+1, n = g), (k = 2t+8.., n = g)}, C {(g, 2t + j), (g+8, 2t + j)}.
+// The fragment layouts are PTX's for m16n8k16 (passes/GpuKernelUtils.h).
 // w is staged transposed ([n][k]) so that every fragment register is one
 // aligned 32-bit shared load. The activations are rounded to bf16 (f32 and
 // bf16 weights alike): this is a bf16 x bf16 -> f32 contraction.
 //
 //===----------------------------------------------------------------------===//
+#include "passes/GpuKernelUtils.h"
 #include "passes/Passes.h"
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
@@ -84,49 +83,14 @@ bool isDenseContraction(linalg::GenericOp g) {
          ok(elt(g.getDpsInputs()[1])) && elt(g.getDpsInits()[0]).isF32();
 }
 
-struct Emitter {
-  OpBuilder &b;
-  Location loc;
-  Value cst(int64_t v) { return arith::ConstantIndexOp::create(b, loc, v); }
-  Value add(Value x, Value y) { return arith::AddIOp::create(b, loc, x, y); }
-  Value add(Value x, int64_t y) { return y ? add(x, cst(y)) : x; }
-  Value mul(Value x, int64_t y) { return arith::MulIOp::create(b, loc, x, cst(y)); }
-  Value div(Value x, int64_t y) { return arith::DivUIOp::create(b, loc, x, cst(y)); }
-  Value rem(Value x, int64_t y) { return arith::RemUIOp::create(b, loc, x, cst(y)); }
-  Value lt(Value x, Value y) {
-    return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::ult, x, y);
-  }
-  Value both(Value x, Value y) { return arith::AndIOp::create(b, loc, x, y); }
-  /// `memref[i, j]` if `inBounds`, else 0 (as `type`, converted).
-  Value guardedLoad(Value memref, Value i, Value j, Value inBounds, Type type) {
-    Type elt = cast<MemRefType>(memref.getType()).getElementType();
-    auto ifOp = scf::IfOp::create(b, loc, TypeRange{elt}, inBounds, true, true);
-    {
-      OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      Value v = memref::LoadOp::create(b, loc, memref, ValueRange{i, j});
-      scf::YieldOp::create(b, loc, v);
-      b.setInsertionPointToStart(ifOp.elseBlock());
-      Value z = arith::ConstantOp::create(b, loc, b.getZeroAttr(elt));
-      scf::YieldOp::create(b, loc, z);
-    }
-    return convert(ifOp.getResult(0), type);
-  }
-  Value convert(Value v, Type type) {
-    if (v.getType() == type)
-      return v;
-    if (type.getIntOrFloatBitWidth() < v.getType().getIntOrFloatBitWidth())
-      return arith::TruncFOp::create(b, loc, type, v);
-    return arith::ExtFOp::create(b, loc, type, v);
-  }
-};
+using gpu_kernels::Emitter;
 
 /// Emits the tile's contraction at the builder's point, inside the launch.
 void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
                  Value aShared, Value bShared) {
   Emitter e{b, loc};
   Value a = g.getDpsInputs()[0], w = g.getDpsInputs()[1], c = g.getDpsInits()[0];
-  Type f32 = b.getF32Type(), bf16 = b.getBF16Type(), i32 = b.getI32Type();
+  Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
   Value zero = e.cst(0);
   Value rows = memref::DimOp::create(b, loc, c, 0);
   Value cols = memref::DimOp::create(b, loc, c, 1);
@@ -171,13 +135,8 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
     }
     gpu::BarrierOp::create(b, loc);
 
-    VectorType pairType = VectorType::get({2}, bf16);
-    auto reg = [&](Value shared, Value row, Value col) -> Value {
-      Value v = vector::LoadOp::create(b, loc, pairType, shared, ValueRange{row, col});
-      return LLVM::BitcastOp::create(b, loc, i32, v);
-    };
+    auto reg = [&](Value shared, Value row, Value col) { return e.sharedPair(shared, row, col); };
     SmallVector<Value> acc(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
-    auto resultType = LLVM::LLVMStructType::getLiteral(b.getContext(), {f32, f32, f32, f32});
     for (int64_t kk = 0; kk < kStepK; kk += 16) {
       SmallVector<SmallVector<Value, 4>> aFrag(2), bFrag(4);
       for (int mi = 0; mi < 2; ++mi) {
@@ -194,16 +153,9 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
       for (int mi = 0; mi < 2; ++mi)
         for (int ni = 0; ni < 4; ++ni) {
           ArrayRef<Value> cIn(&acc[(mi * 4 + ni) * 4], 4);
-          auto mma = NVVM::MmaOp::create(
-              b, loc, resultType, aFrag[mi], bFrag[ni], cIn,
-              /*shape=*/ArrayRef<int64_t>{16, 8, 16}, /*b1Op=*/std::nullopt,
-              /*intOverflow=*/std::nullopt,
-              /*multiplicandPtxTypes=*/
-              std::array<NVVM::MMATypes, 2>{NVVM::MMATypes::bf16, NVVM::MMATypes::bf16},
-              /*multiplicandLayouts=*/
-              std::array<NVVM::MMALayout, 2>{NVVM::MMALayout::row, NVVM::MMALayout::col});
+          SmallVector<Value, 4> cOut = e.mma(aFrag[mi], bFrag[ni], cIn);
           for (int r = 0; r < 4; ++r)
-            acc[(mi * 4 + ni) * 4 + r] = LLVM::ExtractValueOp::create(b, loc, mma, r);
+            acc[(mi * 4 + ni) * 4 + r] = cOut[r];
         }
     }
     gpu::BarrierOp::create(b, loc);
