@@ -42,6 +42,18 @@ llvm_lib_dir = os.path.join(os.path.dirname(config.llvm_tools_dir), "lib")
 config.substitutions.append(("%mlir_runner_libs", ",".join(
     os.path.join(llvm_lib_dir, lib) for lib in
     ["libmlir_runner_utils.so", "libmlir_c_runner_utils.so", "libomp.so"])))
+# A Python with numpy, for the SIMT emulator of the GPU kernels
+# (test/gpu/Inputs/simt_emulator.py): lit's own interpreter, else the
+# python3 on PATH (e.g. pyenv's, where pip put numpy). Without one those
+# tests are unsupported.
+import shutil
+import subprocess
+for candidate in [sys.executable, shutil.which("python3")]:
+    if candidate and subprocess.run([candidate, "-c", "import numpy"],
+                                    capture_output=True).returncode == 0:
+        config.available_features.add("numpy")
+        config.substitutions.append(("%numpy_python", candidate))
+        break
 # ptxas (CUDA toolkit) turns PTX into cubins: GPU tests of format=bin|fatbin.
 import shutil
 if shutil.which("ptxas") or os.path.exists(

@@ -3,6 +3,12 @@
 // RUN:   -canonicalize -cse --xgenmm-gpu-mma-matmul | FileCheck %s
 // RUN: xgenmm-opt %s --transform-preload-library=transform-library-paths=%xgenmm_src_root/passes/schedules/gpu.mlir \
 // RUN:   --transform-interpreter=entry-point=xgenmm_gpu_tile_blocks | FileCheck %s --check-prefix=TILE
+// The kernel executed by the SIMT emulator (test/gpu/Inputs/simt_emulator.py)
+// on 70 rows (two row tiles, the second ragged), against float64.
+// RUN: xgenmm-opt %s --xgenmm-apply-schedule="schedule=gpu entry-point=xgenmm_gpu_tile_blocks" \
+// RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
+// RUN:   -canonicalize -cse --xgenmm-gpu-mma-matmul --mlir-print-op-generic -o %t.generic.mlir
+// RUN: %if numpy %{ %numpy_python %S/Inputs/check_dense_kernels.py %t.generic.mlir dense:70:96:80 %}
 
 // The schedule: one 64 x 64 output tile per block, K whole.
 // TILE-LABEL: func.func @dense
