@@ -11,7 +11,9 @@
 //   - xgenmm-gpu-mma-matmul: each block tile a gpu.launch of 4 warps on bf16
 //     tensor cores (nvvm.mma.sync m16n8k16), or, with one row of
 //     activations (decode), a matrix-vector kernel with K split over blocks;
-//   - everything else (norms, softmax, attention, RoPE, GELU, gathers,
+//   - xgenmm-gpu-flash-attention: every attention chain one kernel on
+//     tensor cores with an online softmax (no score matrix in memory);
+//   - everything else (norms, softmax of int8-cache attention, RoPE, GELU, gathers,
 //     copies) as parallel loops, each outermost one a gpu.launch
 //     (xgenmm-gpu-map-loops);
 //   - kernels outlined into one gpu.module each, their math functions as
@@ -53,6 +55,11 @@ struct GpuPipelineCliOptions : PassPipelineOptions<GpuPipelineCliOptions> {
       llvm::cl::desc("Device code embedded: isa (PTX), bin (cubin, needs "
                      "ptxas) or fatbin (cubin + PTX, needs ptxas and fatbinary)"),
       llvm::cl::init("isa")};
+  Option<bool> fusedAttention{
+      *this, "fused-attention",
+      llvm::cl::desc("Attention as one fused tensor-core kernel (else the "
+                     "unfused chain, one loop kernel per step)"),
+      llvm::cl::init(true)};
 };
 
 void addCleanup(OpPassManager &pm) {
@@ -90,7 +97,10 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const GpuPipelineOptions &option
   pm.addPass(createXgenmmCopiesToLinalg());
   addCleanup(pm);
 
-  // Kernels: tensor cores for the block tiles, parallel loops for the rest.
+  // Kernels: attention fused on tensor cores, tensor cores for the block
+  // tiles, parallel loops for the rest.
+  if (options.fusedAttention)
+    pm.addPass(createXgenmmGpuFlashAttention());
   pm.addPass(createXgenmmGpuMmaMatmul());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createXgenmmGpuMapLoops());
@@ -164,6 +174,7 @@ void mlir::xgenmm::registerGpuPipeline() {
     options.dtype = cli.dtype;
     options.format = cli.format;
     options.features = defaultPtxFeatures(cli.chip);
+    options.fusedAttention = cli.fusedAttention;
     return options;
   };
   PassPipelineRegistration<GpuPipelineCliOptions>(

@@ -72,6 +72,8 @@ struct GpuPipelineOptions {
   /// the driver at load), bin (cubin) or fatbin (cubin + PTX); bin and
   /// fatbin run ptxas (and fatbinary) from the CUDA toolkit.
   std::string format = "isa";
+  /// Attention as one fused tensor-core kernel (xgenmm-gpu-flash-attention).
+  bool fusedAttention = true;
 };
 
 /// The PTX feature string used for `chip` (+ptx78: sm_80 and sm_90).

@@ -562,6 +562,33 @@ def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
                            "::mlir::memref::MemRefDialect"];
 }
 
+def XgenmmGpuFlashAttention : Pass<"xgenmm-gpu-flash-attention", "::mlir::ModuleOp"> {
+  let summary = "Turn each attention chain into one fused bf16 tensor-core kernel (FlashAttention-2 style)";
+  let description = [{
+    Runs after bufferization on the linalg chain of the attention lowering
+    (q k^T, the mask, the row max, exp, the row sum, the division, p v, the
+    softmax in place on one score buffer), matched structurally from its
+    p v contraction backwards. Each chain becomes one `gpu.launch`: blocks
+    of 64 query rows per (batch, head), 4 warps of 16 rows; per tile of 64
+    keys, k and v^T staged in shared memory as bf16, the scores by
+    `nvvm.mma.sync` m16n8k16 into registers, the chain's own mask body
+    applied per score, an online softmax (running max and sum per row, quad
+    shuffles), and p v by `mma.sync` with the probabilities' registers as A
+    fragments. No score matrix is written to memory; causal blocks stop at
+    their last row's key. The head dimension is zero-padded to a multiple
+    of 16. Chains that do not match exactly (an int8 KV cache's scales,
+    dynamic heads) keep the unfused lowering.
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::NVVM::NVVMDialect",
+                           "::mlir::LLVM::LLVMDialect",
+                           "::mlir::vector::VectorDialect",
+                           "::mlir::math::MathDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def XgenmmGpuMapLoops : Pass<"xgenmm-gpu-map-loops", "::mlir::ModuleOp"> {
   let summary = "Map every outermost parallel loop of the host code to a GPU kernel";
   let description = [{
