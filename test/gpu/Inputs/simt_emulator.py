@@ -210,6 +210,8 @@ def parse_const(op):
             val = np.array([bits], dtype=np.uint32).view(np.float32)[0]
         else:
             val = np.float32(float(v))
+        if t == 'f64' and not v.startswith('0x'):
+            return np.float64(float(v))
         return bf16(val)[()] if t == 'bf16' else np.float32(val)
     return np.int64(int(v)) if t != 'i1' else np.bool_(int(v) != 0)
 
@@ -247,7 +249,14 @@ class Machine:
     def run_block(self, block, env, lanes):
         args, ops = block
         for op in ops:
-            r = self.step(op, env, lanes)
+            try:
+                r = self.step(op, env, lanes)
+            except (IndexError, ValueError, AssertionError) as e:
+                if not getattr(e, 'located', False):
+                    e.args = (f'{e.args[0] if e.args else e} at: {op.results} = {op.name}'
+                              f'({", ".join(op.operands)}) {op.rest[-160:]}',)
+                    e.located = True
+                raise
             if op.name in ('scf.yield', 'func.return', 'gpu.terminator', 'linalg.yield'):
                 return r
             if r is None:
@@ -294,6 +303,35 @@ class Machine:
             return CMPI[int(op.attr('predicate').split(':')[0])](o[0], o[1])
         if n == 'arith.cmpf':
             return CMPF[int(op.attr('predicate').split(':')[0])](o[0], o[1])
+        if n == 'arith.ceildivui':
+            return -((-o[0]) // o[1])
+        if n in ('arith.extsi', 'arith.extui', 'arith.trunci'):
+            return np.int64(o[0]) if np.ndim(o[0]) == 0 else o[0].astype(np.int64)
+        if n in ('arith.fptosi', 'arith.fptoui'):
+            return np.int64(np.trunc(o[0])) if np.ndim(o[0]) == 0 else np.trunc(o[0]).astype(np.int64)
+        math1 = {'math.rsqrt': lambda x: 1 / np.sqrt(x), 'math.tanh': np.tanh, 'math.sin': np.sin,
+                 'math.cos': np.cos, 'math.log': np.log, 'math.absf': np.abs,
+                 'math.floor': np.floor, 'math.ceil': np.ceil, 'math.sqrt': np.sqrt,
+                 'math.roundeven': np.rint,
+                 'math.erf': lambda x: np.vectorize(__import__('math').erf)(x)}.get(n)
+        if math1:
+            with np.errstate(all='ignore'):
+                return np.asarray(math1(np.float64(o[0])), np.float32)[()]
+        if n == 'math.powf':
+            with np.errstate(all='ignore'):
+                return np.asarray(np.power(np.float64(o[0]), np.float64(o[1])), np.float32)[()]
+        if n == 'memref.view':
+            t = op.result_types()[0]
+            elt = elt_of(t)
+            shape = self.static_shape(t, o[2:])
+            size = {'f32': 4, 'bf16': 2, 'i8': 1, 'i32': 4, 'i64': 8, 'f64': 8}[elt]
+            start = int(o[1])
+            raw = o[0].a.view(np.uint8)[start:start + int(np.prod(shape)) * size]
+            if elt == 'bf16':  # read-only (weights): widened to float32
+                arr = (raw.view(np.uint16).astype(np.uint32) << 16).view(np.float32).reshape(shape)
+            else:
+                arr = raw.view(np_dtype(elt)).reshape(shape)
+            return Memref(arr, elt)
         if n == 'arith.select':
             cond = o[0]
             if op.result_types()[0].startswith('vector') and np.ndim(cond) == 1:
@@ -325,8 +363,9 @@ class Machine:
              'arith.divf': np.divide, 'arith.maximumf': np.maximum, 'arith.minimumf': np.minimum,
              'arith.maxnumf': np.fmax, 'arith.minnumf': np.fmin}.get(n)
         if f:
+            ft = np.float64 if op.result_types()[0] == 'f64' else np.float32
             with np.errstate(all='ignore'):
-                r = f(np.float32(o[0]), np.float32(o[1])).astype(np.float32)
+                r = np.asarray(f(ft(o[0]), ft(o[1]))).astype(ft)
             return bf16(r) if op.result_types()[0] == 'bf16' else r
         if n == 'arith.negf':
             return -o[0]
@@ -339,9 +378,10 @@ class Machine:
             t = op.result_types()[0]
             return bf16(o[0]) if t == 'bf16' else np.float32(o[0])
         if n == 'arith.extf':
-            return np.float32(o[0])
+            return np.float64(o[0]) if op.result_types()[0] == 'f64' else np.float32(o[0])
         if n == 'arith.uitofp' or n == 'arith.sitofp':
-            return np.float32(o[0])
+            t = op.result_types()[0]
+            return np.float64(o[0]) if t == 'f64' else np.float32(o[0])
         if n == 'arith.bitcast':
             raise ValueError('arith.bitcast not supported')
         if n in ('affine.apply', 'affine.min', 'affine.max'):
@@ -489,7 +529,17 @@ class Machine:
         t = op.result_types()[0]
         rank = len(re.match(r'memref<((?:[\d?]+x)*)', t).group(1).split('x')) - 1
         if rank < view.ndim:
-            view = view.reshape([s for s in view.shape if s != 1][:rank] if rank else ())
+            # Drop the unit dimensions the result type does not have (left to
+            # right: a source size that does not match the next result size).
+            result = re.match(r'memref<((?:[\d?]+x)*)', t).group(1).split('x')[:-1]
+            keep, r = [], 0
+            for size in view.shape:
+                if r < len(result) and (result[r] == '?' or int(result[r]) == size):
+                    keep.append(size)
+                    r += 1
+                else:
+                    assert size == 1, 'rank-reducing subview drops a non-unit dimension'
+            view = view.reshape(keep)
         return Memref(view, o[0].elt)
 
     def active(self, lanes):
