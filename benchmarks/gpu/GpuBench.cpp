@@ -16,7 +16,12 @@
 //     the M = 1 shapes as GB/s of weights read and % of @copy's (dynamic M:
 //     the tensor-core kernel);
 //   - @matvec_<layer>, decode's matrix-vector kernels (static M = 1, as in
-//     the model), checked once against doubles, as GB/s and % of @copy's.
+//     the model), checked once against doubles, as GB/s and % of @copy's;
+//   - @attention_siglip (one crop, 16 heads x 729 x 729 x 72) and
+//     @attention_prefill (1024 tokens, 32 heads x 96, causal): the fused
+//     tensor-core attention, checked on two heads against doubles, as
+//     TFLOP/s (4 S T d per head; causal: the half at and below the
+//     diagonal) and % of peak.
 // Times are CUDA events around 10 calls after 2 warm-up calls. Every call
 // includes its launch; the generated host code synchronizes after each
 // kernel, as the model's does.
@@ -38,6 +43,9 @@ using xgenmm::abi::MemRef;
 
 using DenseFn = void (*)(MemRef<float, 2> *, MemRef<uint16_t, 2> *, MemRef<float, 2> *);
 using CopyFn = void (*)(MemRef<float, 1> *, MemRef<float, 1> *);
+template <int N>
+using AttentionFn = void (*)(MemRef<float, N> *, MemRef<float, N> *, MemRef<float, N> *,
+                             MemRef<float, N> *);
 
 namespace {
 
@@ -260,6 +268,78 @@ int main(int argc, char **argv) {
     std::printf("matvec phi3_%s_decode n=%ld k=%ld ms=%.4f weight_gbs=%.1f pct_copy_bw=%.1f\n",
                 mv.name, (long)mv.n, (long)mv.k, ms, weightGbs, 100 * weightGbs / copyGbs);
   }
+  // Attention: q, k, v, out [rows, heads * d] (SigLIP: [1, rows, ...]).
+  auto attention = [&](const char *name, int64_t rows, int64_t heads, int64_t d, bool causal,
+                       double scale, auto fn, auto descriptor) {
+    if (!fn) {
+      std::fprintf(stderr, "xgenmm-gpu-bench: %s lacks _mlir_ciface_%s\n", argv[1], name);
+      status |= 1;
+      return;
+    }
+    int64_t width = heads * d, count = rows * width;
+    float *buf[4];
+    for (float *&p : buf)
+      p = (float *)xgenmm_cuda_alloc(count * 4);
+    std::mt19937 rng(5);
+    std::normal_distribution<float> g(0, 1);
+    for (int i = 0; i < 3; ++i)
+      for (int64_t j = 0; j < count; ++j)
+        buf[i][j] = g(rng);
+    for (float *p : buf)
+      xgenmm_cuda_prefetch(p, count * 4);
+    xgenmm_cuda_synchronize();
+    auto q = descriptor(buf[0]), k = descriptor(buf[1]), v = descriptor(buf[2]),
+         o = descriptor(buf[3]);
+    auto call = [&] { fn(&q, &k, &v, &o); };
+    call();
+    xgenmm_cuda_synchronize();
+    // Two heads against doubles on bf16-rounded q, k, v (the kernel's p is
+    // bf16 too: |error| ~1e-3 of values ~1).
+    double maxErr = 0;
+    for (int64_t h : {int64_t(0), heads - 1})
+      for (int64_t s = 0; s < rows; s += 7) {
+        int64_t keys = causal ? s + 1 : rows;
+        std::vector<double> p(keys);
+        double mx = -1e300, sum = 0;
+        for (int64_t t = 0; t < keys; ++t) {
+          double dot = 0;
+          for (int64_t c = 0; c < d; ++c)
+            dot += (double)fromBf16(toBf16(buf[0][s * width + h * d + c])) *
+                   fromBf16(toBf16(buf[1][t * width + h * d + c]));
+          p[t] = dot * scale;
+          mx = std::max(mx, p[t]);
+        }
+        for (double &x : p)
+          sum += (x = std::exp(x - mx));
+        for (int64_t c = 0; c < d; ++c) {
+          double ref = 0;
+          for (int64_t t = 0; t < keys; ++t)
+            ref += p[t] / sum * fromBf16(toBf16(buf[2][t * width + h * d + c]));
+          maxErr = std::max(maxErr, std::fabs(ref - buf[3][s * width + h * d + c]));
+        }
+      }
+    const char *err = xgenmm_cuda_take_error();
+    bool ok = maxErr < 2e-2 && !err;
+    std::printf("attention_check %s max_abs_err=%.3g %s%s%s\n", name, maxErr, ok ? "PASS" : "FAIL",
+                err ? " cuda_error=" : "", err ? err : "");
+    status |= ok ? 0 : 1;
+    float ms = timeMs(call);
+    double flops = 4.0 * heads * rows * rows * d * (causal ? 0.5 : 1.0);
+    double tflops = flops / (ms * 1e-3) / 1e12;
+    std::printf("attention %s rows=%ld heads=%ld d=%ld causal=%d ms=%.4f tflops=%.2f "
+                "pct_peak=%.1f\n",
+                name, (long)rows, (long)heads, (long)d, causal ? 1 : 0, ms, tflops,
+                100 * tflops * 1e12 / peak);
+    for (float *p : buf)
+      xgenmm_cuda_free(p);
+  };
+  attention("siglip_crop", 729, 16, 72, false, 0.11785113,
+            (AttentionFn<3>)::dlsym(lib, "_mlir_ciface_attention_siglip"),
+            [](float *p) { return xgenmm::abi::contiguous(p, {1, 729, 1152}); });
+  attention("phi3_prefill1k", 1024, 32, 96, true, 0.102062073,
+            (AttentionFn<2>)::dlsym(lib, "_mlir_ciface_attention_prefill"),
+            [](float *p) { return xgenmm::abi::contiguous(p, {1024, 3072}); });
+
   if (const char *err = xgenmm_cuda_take_error()) {
     std::printf("cuda_error=\"%s\"\n", err);
     status |= 1;

@@ -12,8 +12,10 @@
 #      asynchronous (default), synchronized after every kernel, and decode
 #      steps as CUDA graphs;
 #   4. runs xgenmm-gpu-bench: the HBM bandwidth of a generated copy kernel
-#      and of cuMemcpy, and the generated tensor-core dense kernel at the
-#      model's shapes as % of the nominal bf16 peak;
+#      and of cuMemcpy, the generated tensor-core dense kernel at the
+#      model's shapes as % of the nominal bf16 peak, decode's matrix-vector
+#      kernels as % of the copy kernel's bandwidth, and the fused attention
+#      kernel (one SigLIP crop, Phi-3 prefill 1k) checked and as % of peak;
 #   5. the full-size model (synthetic weights, written here by
 #      xgenmm-synth-weights): image encode per view, prefill of 1k tokens,
 #      decode at contexts 512 and 4k, as % of the bf16 peak and of the copy

@@ -4,8 +4,13 @@
 //           model's dense layers: 64 x 64 block tiles on bf16 tensor cores;
 //   @matvec_<layer>: the same with one row of activations at Phi-3's decode
 //           shapes (static, as in the model): the matrix-vector kernel;
+//   @attention_<stage>: xgenmm.attention at the model's shapes (SigLIP per
+//           crop; Phi-3 prefill of 1k tokens, causal): the fused
+//           tensor-core attention kernel (xgenmm-gpu-flash-attention);
 //   @copy:  out[i] = in[i], one element per thread: the HBM bandwidth the
 //           generated elementwise kernels can reach.
+// Compiled with --xgenmm-lower-to-linalg first (the attention op), as
+// test/gpu/bench-kernels.mlir does in CI.
 // benchmarks/gpu/device-check.sh builds it into bench-kernels-<chip>.so.
 #A = affine_map<(d0, d1, d2) -> (d0, d2)>
 #W = affine_map<(d0, d1, d2) -> (d2, d1)>
@@ -100,6 +105,24 @@ module {
       linalg.yield %s : f32
     } -> tensor<1x32012xf32>
     bufferization.materialize_in_destination %r in restrict writable %c : (tensor<1x32012xf32>, memref<1x32012xf32>) -> ()
+    return
+  }
+  func.func @attention_siglip(%q: memref<?x729x1152xf32>, %k: memref<?x729x1152xf32>, %v: memref<?x729x1152xf32>, %o: memref<?x729x1152xf32>) attributes {llvm.emit_c_interface} {
+    %tq = bufferization.to_tensor %q restrict : memref<?x729x1152xf32> to tensor<?x729x1152xf32>
+    %tk = bufferization.to_tensor %k restrict : memref<?x729x1152xf32> to tensor<?x729x1152xf32>
+    %tv = bufferization.to_tensor %v restrict : memref<?x729x1152xf32> to tensor<?x729x1152xf32>
+    %a = xgenmm.attention %tq, %tk, %tv heads 16 kv_heads 16 head_dim 72 scale 0.11785113
+        : tensor<?x729x1152xf32>, tensor<?x729x1152xf32>, tensor<?x729x1152xf32> -> tensor<?x729x1152xf32>
+    bufferization.materialize_in_destination %a in restrict writable %o : (tensor<?x729x1152xf32>, memref<?x729x1152xf32>) -> ()
+    return
+  }
+  func.func @attention_prefill(%q: memref<?x3072xf32>, %k: memref<?x3072xf32>, %v: memref<?x3072xf32>, %o: memref<?x3072xf32>) attributes {llvm.emit_c_interface} {
+    %tq = bufferization.to_tensor %q restrict : memref<?x3072xf32> to tensor<?x3072xf32>
+    %tk = bufferization.to_tensor %k restrict : memref<?x3072xf32> to tensor<?x3072xf32>
+    %tv = bufferization.to_tensor %v restrict : memref<?x3072xf32> to tensor<?x3072xf32>
+    %a = xgenmm.attention %tq, %tk, %tv heads 32 kv_heads 32 head_dim 96 scale 0.102062073 causal
+        : tensor<?x3072xf32>, tensor<?x3072xf32>, tensor<?x3072xf32> -> tensor<?x3072xf32>
+    bufferization.materialize_in_destination %a in restrict writable %o : (tensor<?x3072xf32>, memref<?x3072xf32>) -> ()
     return
   }
   func.func @copy(%in: memref<?xf32>, %out: memref<?xf32>) attributes {llvm.emit_c_interface} {

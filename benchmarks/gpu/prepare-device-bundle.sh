@@ -33,7 +33,7 @@ for b in xgenmm-run xgenmm-gpu-e2e xgenmm-gpu-bench xgenmm-synth-weights; do
     xargs -r -I{} cp -L -n {} "$DEV/lib/"
 done
 for chip in sm_80 sm_90; do
-  $BUILD/bin/xgenmm-opt benchmarks/gpu/kernels.mlir \
+  $BUILD/bin/xgenmm-opt benchmarks/gpu/kernels.mlir --xgenmm-lower-to-linalg \
     --xgenmm-gpu-codegen-pipeline="chip=$chip format=fatbin" -o "$DEV/kernels/k.mlir"
   $LLVM/mlir-translate --mlir-to-llvmir "$DEV/kernels/k.mlir" -o "$DEV/kernels/k.ll"
   $LLVM/clang -shared -fPIC -O2 -Wno-override-module "$DEV/kernels/k.ll" \
