@@ -139,6 +139,28 @@ struct Chain {
   } keyBound;
 };
 
+/// Whether a score is kept only if `keep` holds: `keep` reaches the yielded
+/// `select(cond, score, -inf)` only through `andi`s, as its condition.
+bool necessary(Value keep, Block *body) {
+  for (OpOperand &use : keep.getUses()) {
+    Operation *user = use.getOwner();
+    if (isa<arith::AndIOp>(user)) {
+      if (!necessary(user->getResult(0), body))
+        return false;
+      continue;
+    }
+    auto select = dyn_cast<arith::SelectOp>(user);
+    if (!select || use.getOperandNumber() != 0 ||
+        body->getTerminator()->getOperand(0) != select.getResult())
+      return false;
+    auto c = select.getFalseValue().getDefiningOp<arith::ConstantOp>();
+    auto f = c ? dyn_cast<FloatAttr>(c.getValue()) : FloatAttr();
+    if (!f || !f.getValue().isInfinity() || !f.getValue().isNegative())
+      return false;
+  }
+  return !keep.use_empty();
+}
+
 /// The causal condition of the mask body, `t <= x` (cmpi ule with t =
 /// linalg.index 4, or uge swapped), with x one of: index(3) + offset,
 /// index(3), or a value from outside the body (rows folded to one).
@@ -160,6 +182,8 @@ Chain::Bound causalBound(linalg::GenericOp mask) {
     else if (cmp.getPredicate() == arith::CmpIPredicate::uge && index(cmp.getRhs(), 4))
       x = cmp.getLhs();
     else
+      continue;
+    if (!necessary(cmp.getResult(), mask.getBody()))
       continue;
     Chain::Bound bound;
     if (index(x, 3)) {
