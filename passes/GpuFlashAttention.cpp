@@ -27,6 +27,12 @@
 //                             of the next mma as they are, rounded to bf16)
 //   o / l -> out (l summed over the quad at the end)
 //
+// A static number of rows that fits one block (decode: one) would give one
+// block per head, 32 blocks reading the whole KV cache: there the keys are
+// split over 16 blocks per head (grid z, flash-decoding), each storing its
+// unnormalized o with its m and l, and a second kernel combines them
+// (out = sum_z e^(m_z - m) o_z / sum_z e^(m_z - m) l_z, m = max_z m_z).
+//
 // The head dimension is padded to a multiple of 16 with zeros (SigLIP's 72
 // -> 80). q, k, p and v are rounded to bf16, the sums are f32: the
 // precision of the dense layers' tensor-core kernels. A fully masked row
@@ -66,6 +72,9 @@ constexpr int64_t kRows = 64;    // query rows per block (16 per warp)
 constexpr int64_t kKeys = 64;    // keys per tile
 constexpr int64_t kThreads = 128;
 constexpr int64_t kPad = 8;      // bf16 padding of shared rows (no bank conflicts)
+// Few static rows (decode): the keys split over this many blocks per head
+// (grid z), each writing its partial o, m, l; a second kernel combines them.
+constexpr int64_t kKeySplits = 16;
 
 AffineMap map(MLIRContext *ctx, unsigned dims, ArrayRef<unsigned> results) {
   SmallVector<AffineExpr> exprs;
@@ -401,7 +410,24 @@ void emitKernel(Chain &c) {
   Value keys = memref::DimOp::create(b, loc, c.k, 1);
   Value gridX = e.div(e.add(rows, kRows - 1), kRows);
   Value gridY = e.mul(nb, kvHeads * group);
-  auto launch = gpu::LaunchOp::create(b, loc, gridX, gridY, one, e.cst(kThreads), one, one,
+  // A static number of rows that fits one block (decode: 1): one block per
+  // head would leave most of the GPU idle while the keys are read, so the
+  // keys are split over kKeySplits blocks (flash-decoding).
+  int64_t staticRows = qType.getDimSize(1);
+  int64_t splits = !ShapedType::isDynamic(staticRows) && staticRows <= kRows ? kKeySplits : 1;
+  Value oPart, mPart, lPart;
+  if (splits > 1) {
+    auto scratch = [&](ArrayRef<int64_t> inner) {
+      SmallVector<int64_t> shape = {splits, ShapedType::kDynamic};
+      shape.append(inner.begin(), inner.end());
+      return memref::AllocOp::create(b, loc, MemRefType::get(shape, f32), ValueRange{gridY})
+          .getResult();
+    };
+    oPart = scratch({staticRows, dp});
+    mPart = scratch({staticRows});
+    lPart = scratch({staticRows});
+  }
+  auto launch = gpu::LaunchOp::create(b, loc, gridX, gridY, e.cst(splits), e.cst(kThreads), one, one,
                                       /*dynamicSharedMemorySize=*/nullptr,
                                       /*asyncTokenType=*/nullptr, ValueRange{},
                                       TypeRange{kShared, vShared});
@@ -451,10 +477,19 @@ void emitKernel(Chain &c) {
   } else if (c.keyBound.kind == Chain::Bound::Fixed) {
     keyEnd = arith::MinUIOp::create(b, loc, keys, e.add(c.keyBound.value, 1));
   }
+  Value keyBegin = e.cst(0);
+  if (splits > 1) {
+    // Split z: tiles [z n, z n + n), n = ceil(tiles / splits).
+    Value tiles = arith::CeilDivUIOp::create(b, loc, keyEnd, e.cst(kKeys));
+    Value perSplit = arith::CeilDivUIOp::create(b, loc, tiles, e.cst(splits));
+    Value span = e.mul(perSplit, kKeys);
+    keyBegin = arith::MulIOp::create(b, loc, launch.getBlockIds().z, span);
+    keyEnd = arith::MinUIOp::create(b, loc, keyEnd, e.add(keyBegin, span));
+  }
   int64_t dTiles = dp / 8;
   SmallVector<Value> init(dTiles * 4, fzero);
   init.append({ninf, ninf, fzero, fzero}); // m (rows A, B), l (A, B)
-  auto loop = scf::ForOp::create(b, loc, e.cst(0), keyEnd, e.cst(kKeys), init);
+  auto loop = scf::ForOp::create(b, loc, keyBegin, keyEnd, e.cst(kKeys), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -587,16 +622,83 @@ void emitKernel(Chain &c) {
           gpu::ShuffleOp::create(b, loc, l[half], offset, 32, gpu::ShuffleMode::XOR)
               .getShuffleResult());
   }
-  for (int64_t dn = 0; dn < dTiles; ++dn)
-    for (int r = 0; r < 4; ++r) {
-      Value col = e.add(pair, 8 * dn + r % 2);
-      auto ifOp = scf::IfOp::create(b, loc, colOk(col, rowOk[r / 2]));
+  if (splits == 1) {
+    for (int64_t dn = 0; dn < dTiles; ++dn)
+      for (int r = 0; r < 4; ++r) {
+        Value col = e.add(pair, 8 * dn + r % 2);
+        auto ifOp = scf::IfOp::create(b, loc, colOk(col, rowOk[r / 2]));
+        OpBuilder::InsertionGuard guard(b);
+        b.setInsertionPointToStart(ifOp.thenBlock());
+        Value value = arith::DivFOp::create(b, loc, loop.getResult(dn * 4 + r), l[r / 2]);
+        memref::StoreOp::create(b, loc, value, c.out,
+                                ValueRange{batch, rowOf[r / 2], hk, gIdx, col});
+      }
+    return;
+  }
+
+  // Split keys: this block's o (not divided), m and l per valid row (the 4
+  // lanes of a quad store the same m and l).
+  Value z = launch.getBlockIds().z;
+  for (int half = 0; half < 2; ++half) {
+    auto ifOp = scf::IfOp::create(b, loc, rowOk[half]);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    memref::StoreOp::create(b, loc, loop.getResult(dTiles * 4 + half), mPart,
+                            ValueRange{z, by, rowOf[half]});
+    memref::StoreOp::create(b, loc, l[half], lPart, ValueRange{z, by, rowOf[half]});
+    for (int64_t dn = 0; dn < dTiles; ++dn)
+      for (int j = 0; j < 2; ++j)
+        memref::StoreOp::create(b, loc, loop.getResult(dn * 4 + 2 * half + j), oPart,
+                                ValueRange{z, by, rowOf[half], e.add(pair, 8 * dn + j)});
+  }
+
+  // The combination, one block per (batch, head), a thread per (row, column):
+  //   m = max_z m_z, w_z = e^(m_z - m), out = sum_z w_z o_z / sum_z w_z l_z
+  // (an empty split has m_z = -inf, l_z = 0, o_z = 0: weight 0).
+  b.setInsertionPointAfter(launch);
+  auto combine = gpu::LaunchOp::create(b, loc, gridY, one, one, e.cst(kThreads), one, one);
+  combine->setAttr("xgenmm.kernel", b.getStringAttr("flash_attention_combine"));
+  b.setInsertionPointToStart(&combine.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&combine.getBody().front());
+  {
+    Value bh = combine.getBlockIds().x, t = combine.getThreadIds().x;
+    Value g2 = e.rem(bh, group), hk2 = e.rem(e.div(bh, group), kvHeads);
+    Value batch2 = e.div(bh, kvHeads * group);
+    Value ninf2 = e.f32(-std::numeric_limits<float>::infinity()), zero2 = e.f32(0.0);
+    Value rows2 = memref::DimOp::create(b, loc, c.q, 1);
+    auto each = scf::ForOp::create(b, loc, t, e.mul(rows2, d), e.cst(kThreads));
+    b.setInsertionPointToStart(each.getBody());
+    Value idx = each.getInductionVar();
+    Value row = e.div(idx, d), col = e.rem(idx, d);
+    auto over = [&](ValueRange init, auto body) {
+      auto loop2 = scf::ForOp::create(b, loc, e.cst(0), e.cst(splits), one, init);
       OpBuilder::InsertionGuard guard(b);
-      b.setInsertionPointToStart(ifOp.thenBlock());
-      Value value = arith::DivFOp::create(b, loc, loop.getResult(dn * 4 + r), l[r / 2]);
-      memref::StoreOp::create(b, loc, value, c.out,
-                              ValueRange{batch, rowOf[r / 2], hk, gIdx, col});
-    }
+      b.setInsertionPointToStart(loop2.getBody());
+      scf::YieldOp::create(b, loc, body(loop2.getInductionVar(), loop2.getRegionIterArgs()));
+      return loop2.getResults();
+    };
+    Value m = over(ValueRange{ninf2}, [&](Value zz, ValueRange acc) {
+      Value mz = memref::LoadOp::create(b, loc, mPart, ValueRange{zz, bh, row});
+      return SmallVector<Value>{arith::MaximumFOp::create(b, loc, acc[0], mz)};
+    })[0];
+    Value none = arith::CmpFOp::create(b, loc, arith::CmpFPredicate::OEQ, m, ninf2);
+    Value base = arith::SelectOp::create(b, loc, none, zero2, m);
+    ValueRange sums = over(ValueRange{zero2, zero2}, [&](Value zz, ValueRange acc) {
+      Value mz = memref::LoadOp::create(b, loc, mPart, ValueRange{zz, bh, row});
+      Value w = math::ExpOp::create(b, loc, arith::SubFOp::create(b, loc, mz, base));
+      Value lz = memref::LoadOp::create(b, loc, lPart, ValueRange{zz, bh, row});
+      Value oz = memref::LoadOp::create(b, loc, oPart, ValueRange{zz, bh, row, col});
+      return SmallVector<Value>{
+          arith::AddFOp::create(b, loc, acc[0], arith::MulFOp::create(b, loc, w, oz)),
+          arith::AddFOp::create(b, loc, acc[1], arith::MulFOp::create(b, loc, w, lz))};
+    });
+    memref::StoreOp::create(b, loc, arith::DivFOp::create(b, loc, sums[0], sums[1]), c.out,
+                            ValueRange{batch2, row, hk2, g2, col});
+  }
+  b.setInsertionPointAfter(combine);
+  for (Value buffer : {oPart, mPart, lPart})
+    memref::DeallocOp::create(b, loc, buffer);
 }
 
 struct XgenmmGpuFlashAttentionPass

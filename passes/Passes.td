@@ -575,8 +575,10 @@ def XgenmmGpuFlashAttention : Pass<"xgenmm-gpu-flash-attention", "::mlir::Module
     applied per score, an online softmax (running max and sum per row, quad
     shuffles), and p v by `mma.sync` with the probabilities' registers as A
     fragments. No score matrix is written to memory; causal blocks stop at
-    their last row's key. The head dimension is zero-padded to a multiple
-    of 16. Chains that do not match exactly (an int8 KV cache's scales,
+    their last row's key. With a static number of rows that fits one block
+    (decode), the keys are split over 16 blocks per head (grid z), whose
+    partial results a second kernel combines. The head dimension is
+    zero-padded to a multiple of 16. Chains that do not match exactly (an int8 KV cache's scales,
     dynamic heads) keep the unfused lowering.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",

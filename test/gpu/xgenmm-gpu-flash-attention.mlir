@@ -81,20 +81,40 @@ func.func @causal(%q: tensor<?x32xf32>, %k: tensor<?x16xf32>, %v: tensor<?x16xf3
 
 // Decode as the model has it: one static row, whose index canonicalization
 // folds out of the mask (t <= position): the keys stop at position + 1.
+// One row cannot fill the GPU with one block per head: the keys are split
+// over 16 blocks (grid z), each writing its partial o, m and l, and a second
+// kernel combines them.
 // CHECK-LABEL: func.func @decode_static(
 // CHECK-SAME: %[[POS:[a-z0-9]+]]: index)
-// CHECK: gpu.launch
+// CHECK: %[[O:.*]] = memref.alloc(%{{.*}}) : memref<16x?x1x32xf32>
+// CHECK: %[[M:.*]] = memref.alloc(%{{.*}}) : memref<16x?x1xf32>
+// CHECK: %[[L:.*]] = memref.alloc(%{{.*}}) : memref<16x?x1xf32>
+// CHECK: gpu.launch blocks(%{{.*}}, %{{.*}}, %[[Z:.*]]) in ({{.*}}, %{{.*}} = %c16{{.*}})
 // CHECK: %[[END:.*]] = arith.addi %[[POS]], %c1{{.*}} : index
 // CHECK-NEXT: %[[KEYS:.*]] = arith.minui %{{.*}}, %[[END]] : index
-// CHECK: scf.for %{{.*}} = %{{.*}} to %[[KEYS]] step %c64
+// CHECK: arith.ceildivui %[[KEYS]], %c64
+// CHECK: %[[BEGIN:.*]] = arith.muli %[[Z]], %{{.*}} : index
+// CHECK: %[[STOP:.*]] = arith.minui %[[KEYS]], %{{.*}} : index
+// CHECK: scf.for %{{.*}} = %[[BEGIN]] to %[[STOP]] step %c64
+// CHECK: memref.store %{{.*}}, %[[M]]
+// CHECK: memref.store %{{.*}}, %[[L]]
+// CHECK: memref.store %{{.*}}, %[[O]]
+// CHECK: gpu.terminator
+// CHECK: gpu.launch
+// CHECK: memref.load %[[M]]
+// CHECK: math.exp
+// CHECK: memref.load %[[O]]
+// CHECK: arith.divf
+// CHECK: gpu.terminator
+// CHECK: memref.dealloc %[[O]]
 func.func @decode_static(%q: tensor<1x44xf32>, %k: tensor<1x44xf32>, %v: tensor<1x44xf32>,
-                         %kc: tensor<160x44xf32>, %vc: tensor<160x44xf32>, %p: index)
-    -> (tensor<1x44xf32>, tensor<160x44xf32>, tensor<160x44xf32>) {
-  %a, %kn, %vn = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<160x44xf32>, tensor<160x44xf32> at %p)
+                         %kc: tensor<1200x44xf32>, %vc: tensor<1200x44xf32>, %p: index)
+    -> (tensor<1x44xf32>, tensor<1200x44xf32>, tensor<1200x44xf32>) {
+  %a, %kn, %vn = xgenmm.attention %q, %k, %v cache(%kc, %vc : tensor<1200x44xf32>, tensor<1200x44xf32> at %p)
       heads 2 kv_heads 2 head_dim 22 scale 0.213200718 causal window 100
       : tensor<1x44xf32>, tensor<1x44xf32>, tensor<1x44xf32>
-        -> tensor<1x44xf32>, tensor<160x44xf32>, tensor<160x44xf32>
-  return %a, %kn, %vn : tensor<1x44xf32>, tensor<160x44xf32>, tensor<160x44xf32>
+        -> tensor<1x44xf32>, tensor<1200x44xf32>, tensor<1200x44xf32>
+  return %a, %kn, %vn : tensor<1x44xf32>, tensor<1200x44xf32>, tensor<1200x44xf32>
 }
 
 // Causal without a cache: the rows' offset is 0 (folded out of the mask).

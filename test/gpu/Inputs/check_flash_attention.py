@@ -90,14 +90,14 @@ def main():
                          offset=position, causal=True, window=50)[0]
         ok &= check(f'causal ({rows} rows at position {position}, window 50)', out, want, tol)
         ok &= np.array_equal(kn, kc_want) and np.array_equal(vn, vc_want)
-    # One static row (the model's decode): 1, 2 and 3 key tiles, the window
-    # cutting the first.
-    for position in (63, 64, 150):
+    # One static row (the model's decode; keys split over 16 blocks): 1, 2,
+    # 3 and 18 key tiles (2 per block, most masked by the window).
+    for position in (63, 64, 150, 1100):
         q = rng.standard_normal((1, 44)).astype(np.float32)
         k = rng.standard_normal((1, 44)).astype(np.float32)
         v = rng.standard_normal((1, 44)).astype(np.float32)
-        kc = rng.standard_normal((160, 44)).astype(np.float32)
-        vc = rng.standard_normal((160, 44)).astype(np.float32)
+        kc = rng.standard_normal((1200, 44)).astype(np.float32)
+        vc = rng.standard_normal((1200, 44)).astype(np.float32)
         kc_want, vc_want = kc.copy(), vc.copy()
         kc_want[position], vc_want[position] = k[0], v[0]
         (out, _, _), _ = se.run(text, 'decode_static', [q, k, v, kc, vc, position])
