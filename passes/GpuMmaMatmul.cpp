@@ -5,22 +5,37 @@
 // mapped to thread blocks. After bufferization this pass turns each such
 // forall into a gpu.launch of 128 threads (4 warps, 2 x 2, each owning a
 // 32 x 32 quarter of the tile: 2 x 4 mma tiles of 16 x 8) and the tile's
-// contraction into bf16 tensor-core code:
+// contraction into bf16 tensor-core code, K staged through shared memory
+// 32 at a time, double-buffered:
 //
 //   acc  <- out tile (the bias or residual the layer starts from; the epilogue)
-//   for k0 in 0..K step 32:
-//     a[64][32], w^T[64][32] -> shared memory as bf16 (coalesced global
-//                               reads, zero-filled past M, N, K)
-//     barrier
-//     2 x (per warp: 2 A fragments, 4 B fragments, 8 mma.sync m16n8k16
-//          .row.col.f32.bf16.bf16.f32)
+//   stage K step 0 into shared buffer 0; barrier
+//   for each K step s:
+//     if there is a step s + 1: load it from global memory into registers
+//     2 x (per warp: 2 ldmatrix.x4 of a, 2 ldmatrix.x4.trans of w,
+//          8 mma.sync m16n8k16 .row.col.f32.bf16.bf16.f32) on buffer s % 2
+//     if there is a step s + 1: store the registers into buffer (s + 1) % 2
 //     barrier
 //   out tile <- acc
 //
+// One barrier per step: in step s the warps read buffer s % 2 and write the
+// other one, which every warp finished reading before the barrier that
+// ended step s - 1. The next step's global loads are in flight while the
+// tensor cores work on the current one.
+//
+// Staging moves chunks of 8 consecutive elements (a: 8 of K in a row; w: 8
+// of N in a row of K): each a 16-byte load of bf16 or two of f32, rounded
+// to bf16, one 16-byte shared store. The fast path needs the chunk in
+// bounds and 16-byte aligned (static strides, the view's offset checked at
+// run time, allocations at least 64-byte aligned); other chunks (ragged
+// edges, odd views) are loaded element by element, zero past the edges.
+// Shared rows are padded (a: 40 bf16 = 80 bytes, w: 72 = 144 bytes) so that
+// the 8 row addresses of an ldmatrix hit distinct banks.
+//
 // The fragment layouts are PTX's for m16n8k16 (passes/GpuKernelUtils.h).
-// w is staged transposed ([n][k]) so that every fragment register is one
-// aligned 32-bit shared load. The activations are rounded to bf16 (f32 and
-// bf16 weights alike): this is a bf16 x bf16 -> f32 contraction.
+// w stays [k][n] in shared memory; ldmatrix .trans hands every lane its B
+// pairs (two consecutive k of one n). The activations are rounded to bf16
+// (f32 and bf16 weights alike): this is a bf16 x bf16 -> f32 contraction.
 //
 //===----------------------------------------------------------------------===//
 #include "passes/GpuKernelUtils.h"
@@ -31,6 +46,7 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 #include "mlir/IR/IRMapping.h"
@@ -50,8 +66,10 @@ using namespace mlir::xgenmm;
 namespace {
 
 constexpr int64_t kTile = 64;    // block tile, M and N (the schedule's)
-constexpr int64_t kStepK = 32;   // K staged per iteration
-constexpr int64_t kPadK = 40;    // shared row length (bf16): 80-byte rows
+constexpr int64_t kStepK = 32;   // K staged per step
+constexpr int64_t kPadA = 40;    // shared a row (bf16): 32 of K + 8, 80 bytes
+constexpr int64_t kPadW = 72;    // shared w row (bf16): 64 of N + 8, 144 bytes
+constexpr int64_t kChunk = 8;    // elements per staging chunk (16 bytes of bf16)
 constexpr int64_t kThreads = 128;
 
 /// out[m, n] += a[m, k] * w[k, n], with optional extf of either input.
@@ -85,16 +103,101 @@ bool isDenseContraction(linalg::GenericOp g) {
 
 using gpu_kernels::Emitter;
 
+/// Whether 16-byte vector loads of 8-element chunks of rows of `view` (at
+/// columns that are multiples of 8) are aligned: an i1 value, or null where
+/// they never are (strides not static multiples of 16 bytes). The view's
+/// offset is checked at run time; its buffer is at least 64-byte aligned
+/// (the runtime's allocations, the weights' offsets in the artifact).
+Value chunksAligned(Emitter &e, Value view) {
+  auto type = cast<MemRefType>(view.getType());
+  int64_t eltBytes = type.getElementTypeBitWidth() / 8;
+  SmallVector<int64_t> strides;
+  int64_t offset;
+  if (type.getRank() != 2 || failed(type.getStridesAndOffset(strides, offset)) ||
+      strides[1] != 1 || ShapedType::isDynamic(strides[0]) || strides[0] * eltBytes % 16 != 0)
+    return nullptr;
+  int64_t lanes = 16 / eltBytes;
+  if (!ShapedType::isDynamic(offset))
+    return offset % lanes == 0 ? arith::ConstantIntOp::create(e.b, e.loc, 1, 1).getResult()
+                               : nullptr;
+  auto meta = memref::ExtractStridedMetadataOp::create(e.b, e.loc, view);
+  return arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
+                               e.rem(meta.getOffset(), lanes), e.cst(0));
+}
+
+/// view[row, col .. col + 7] as vector<8xbf16>, zero past (rows, cols):
+/// vector loads where the chunk is in bounds and `aligned` (may be null:
+/// never), else element by element.
+Value loadChunk(Emitter &e, Value view, Value row, Value col, Value rows, Value cols,
+                Value aligned) {
+  OpBuilder &b = e.b;
+  Location loc = e.loc;
+  Type bf16 = b.getBF16Type();
+  Type elt = cast<MemRefType>(view.getType()).getElementType();
+  auto chunkType = VectorType::get({kChunk}, bf16);
+  auto slow = [&]() {
+    SmallVector<Value> elements;
+    for (int64_t j = 0; j < kChunk; ++j) {
+      Value c = e.add(col, j);
+      elements.push_back(e.guardedLoad(view, row, c, e.both(e.lt(row, rows), e.lt(c, cols)), bf16));
+    }
+    return vector::FromElementsOp::create(b, loc, chunkType, elements).getResult();
+  };
+  if (!aligned)
+    return slow();
+  Value inside = e.both(e.both(e.lt(row, rows), e.lt(e.add(col, kChunk - 1), cols)), aligned);
+  auto ifOp = scf::IfOp::create(b, loc, TypeRange{chunkType}, inside, true, true);
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(ifOp.thenBlock());
+  int64_t lanes = 16 / (elt.getIntOrFloatBitWidth() / 8);
+  SmallVector<Value> parts;
+  for (int64_t p = 0; p < kChunk; p += lanes) {
+    auto load = vector::LoadOp::create(b, loc, VectorType::get({lanes}, elt), view,
+                                       ValueRange{row, e.add(col, p)});
+    load.setAlignment(16);
+    parts.push_back(load);
+  }
+  Value v = parts.size() == 1
+                ? parts[0]
+                : vector::ShuffleOp::create(b, loc, parts[0], parts[1],
+                                            llvm::to_vector(llvm::seq<int64_t>(0, kChunk)))
+                      .getResult();
+  if (elt != bf16)
+    v = arith::TruncFOp::create(b, loc, chunkType, v);
+  scf::YieldOp::create(b, loc, v);
+  b.setInsertionPointToStart(ifOp.elseBlock());
+  scf::YieldOp::create(b, loc, slow());
+  return ifOp.getResult(0);
+}
+
+/// The 4 mma registers of an ldmatrix.x4 (`transpose`: .trans) whose 32
+/// row addresses are shared[buf, row, col] of the lanes.
+SmallVector<Value, 4> ldmatrix4(Emitter &e, Value shared, Value buf, Value row, Value col,
+                                bool transpose) {
+  OpBuilder &b = e.b;
+  auto type = VectorType::get({4, 2}, b.getBF16Type());
+  Value m = nvgpu::LdMatrixOp::create(b, e.loc, type, shared, ValueRange{buf, row, col},
+                                      transpose, /*numTiles=*/4);
+  SmallVector<Value, 4> regs;
+  for (int64_t i = 0; i < 4; ++i) {
+    Value pair = vector::ExtractOp::create(b, e.loc, m, ArrayRef<int64_t>{i});
+    regs.push_back(LLVM::BitcastOp::create(b, e.loc, b.getI32Type(), pair));
+  }
+  return regs;
+}
+
 /// Emits the tile's contraction at the builder's point, inside the launch.
+/// aShared: [2][64][kPadA] bf16, wShared: [2][kStepK][kPadW] bf16.
 void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
-                 Value aShared, Value bShared) {
+                 Value aShared, Value wShared) {
   Emitter e{b, loc};
   Value a = g.getDpsInputs()[0], w = g.getDpsInputs()[1], c = g.getDpsInits()[0];
-  Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
+  Type f32 = b.getF32Type();
   Value zero = e.cst(0);
   Value rows = memref::DimOp::create(b, loc, c, 0);
   Value cols = memref::DimOp::create(b, loc, c, 1);
   Value depth = memref::DimOp::create(b, loc, a, 1);
+  Value alignedA = chunksAligned(e, a), alignedW = chunksAligned(e, w);
 
   Value warp = e.div(tid, 32), lane = e.rem(tid, 32);
   Value warpRow = e.mul(e.div(warp, 2), 32), warpCol = e.mul(e.rem(warp, 2), 32);
@@ -112,43 +215,84 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
         init.push_back(e.guardedLoad(c, row, col, e.both(e.lt(row, rows), e.lt(col, cols)), f32));
       }
 
+  // A thread's staging chunks of a K step: a[64][32] as 256 chunks (4 per
+  // row), w[32][64] as 256 chunks (8 per row); chunk tid + 128 i, i < 2.
+  // Consecutive threads read consecutive chunks of a row.
+  constexpr int64_t kChunksA = kTile * kStepK / kChunk / kThreads;
+  constexpr int64_t kChunksW = kStepK * kTile / kChunk / kThreads;
+  auto aChunk = [&](int64_t i) {
+    Value idx = e.add(tid, i * kThreads);
+    return std::pair{e.div(idx, kStepK / kChunk), e.mul(e.rem(idx, kStepK / kChunk), kChunk)};
+  };
+  auto wChunk = [&](int64_t i) {
+    Value idx = e.add(tid, i * kThreads);
+    return std::pair{e.div(idx, kTile / kChunk), e.mul(e.rem(idx, kTile / kChunk), kChunk)};
+  };
+  auto loadStep = [&](Value k0) {
+    SmallVector<Value> chunks;
+    for (int64_t i = 0; i < kChunksA; ++i) {
+      auto [r, kc] = aChunk(i);
+      chunks.push_back(loadChunk(e, a, r, e.add(k0, kc), rows, depth, alignedA));
+    }
+    for (int64_t i = 0; i < kChunksW; ++i) {
+      auto [kr, n] = wChunk(i);
+      chunks.push_back(loadChunk(e, w, e.add(k0, kr), n, depth, cols, alignedW));
+    }
+    return chunks;
+  };
+  auto storeStep = [&](Value buf, ValueRange chunks) {
+    for (int64_t i = 0; i < kChunksA; ++i) {
+      auto [r, kc] = aChunk(i);
+      vector::StoreOp::create(b, loc, chunks[i], aShared, ValueRange{buf, r, kc})
+          .setAlignment(16);
+    }
+    for (int64_t i = 0; i < kChunksW; ++i) {
+      auto [kr, n] = wChunk(i);
+      vector::StoreOp::create(b, loc, chunks[kChunksA + i], wShared, ValueRange{buf, kr, n})
+          .setAlignment(16);
+    }
+  };
+
+  storeStep(zero, loadStep(zero));
+  gpu::BarrierOp::create(b, loc);
   auto loop = scf::ForOp::create(b, loc, zero, depth, e.cst(kStepK), init);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value k0 = loop.getInductionVar();
-    // Stage a[64][32] and w^T[64][32]: 16 elements per thread each, the
-    // 128 threads of one step reading consecutive addresses.
-    for (int64_t i = 0; i < kTile * kStepK / kThreads; ++i) {
-      Value idx = e.add(tid, i * kThreads);
-      Value r = e.div(idx, kStepK), kc = e.rem(idx, kStepK);
-      Value k = e.add(k0, kc);
-      Value v = e.guardedLoad(a, r, k, e.both(e.lt(r, rows), e.lt(k, depth)), bf16);
-      memref::StoreOp::create(b, loc, v, aShared, ValueRange{r, kc});
+    Value buf = e.rem(e.div(k0, kStepK), 2);
+    Value next = e.add(k0, kStepK);
+    Value hasNext = e.lt(next, depth);
+    // The next step's loads, issued before this step's tensor-core work.
+    auto chunkType = VectorType::get({kChunk}, b.getBF16Type());
+    SmallVector<Type> chunkTypes(kChunksA + kChunksW, chunkType);
+    auto prefetch = scf::IfOp::create(b, loc, chunkTypes, hasNext, true, true);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(prefetch.thenBlock());
+      scf::YieldOp::create(b, loc, loadStep(next));
+      b.setInsertionPointToStart(prefetch.elseBlock());
+      Value z = arith::ConstantOp::create(b, loc, b.getZeroAttr(chunkType));
+      scf::YieldOp::create(b, loc, SmallVector<Value>(chunkTypes.size(), z));
     }
-    for (int64_t i = 0; i < kTile * kStepK / kThreads; ++i) {
-      Value idx = e.add(tid, i * kThreads);
-      Value kr = e.div(idx, kTile), n = e.rem(idx, kTile);
-      Value k = e.add(k0, kr);
-      Value v = e.guardedLoad(w, k, n, e.both(e.lt(k, depth), e.lt(n, cols)), bf16);
-      memref::StoreOp::create(b, loc, v, bShared, ValueRange{n, kr});
-    }
-    gpu::BarrierOp::create(b, loc);
 
-    auto reg = [&](Value shared, Value row, Value col) { return e.sharedPair(shared, row, col); };
     SmallVector<Value> acc(loop.getRegionIterArgs().begin(), loop.getRegionIterArgs().end());
+    Value lane16 = e.rem(lane, 16), half8 = e.mul(e.div(lane, 16), 8);
     for (int64_t kk = 0; kk < kStepK; kk += 16) {
-      SmallVector<SmallVector<Value, 4>> aFrag(2), bFrag(4);
-      for (int mi = 0; mi < 2; ++mi) {
-        Value row = e.add(e.add(warpRow, group), 16 * mi);
-        Value row8 = e.add(row, 8);
-        Value col = e.add(pair, kk), col8 = e.add(pair, kk + 8);
-        aFrag[mi] = {reg(aShared, row, col), reg(aShared, row8, col),
-                     reg(aShared, row, col8), reg(aShared, row8, col8)};
-      }
-      for (int ni = 0; ni < 4; ++ni) {
-        Value n = e.add(e.add(warpCol, group), 8 * ni);
-        bFrag[ni] = {reg(bShared, n, e.add(pair, kk)), reg(bShared, n, e.add(pair, kk + 8))};
+      // A (mi): matrices (rows 0-7 | 8-15) x (k 0-7 | 8-15) of the 16 x 16
+      // fragment: lane l addresses row l % 16, k 8 (l / 16).
+      SmallVector<SmallVector<Value, 4>> aFrag, bFrag(4);
+      for (int mi = 0; mi < 2; ++mi)
+        aFrag.push_back(ldmatrix4(e, aShared, buf, e.add(e.add(warpRow, lane16), 16 * mi),
+                                  e.add(half8, kk), /*transpose=*/false));
+      // B (ni, ni + 1): matrices (k 0-7, ni), (k 8-15, ni), (k 0-7, ni+1),
+      // (k 8-15, ni+1), transposed: lane l addresses k l % 16, n 8 (l / 16).
+      for (int ni = 0; ni < 4; ni += 2) {
+        SmallVector<Value, 4> regs =
+            ldmatrix4(e, wShared, buf, e.add(lane16, kk), e.add(e.add(warpCol, half8), 8 * ni),
+                      /*transpose=*/true);
+        bFrag[ni] = {regs[0], regs[1]};
+        bFrag[ni + 1] = {regs[2], regs[3]};
       }
       for (int mi = 0; mi < 2; ++mi)
         for (int ni = 0; ni < 4; ++ni) {
@@ -157,6 +301,12 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
           for (int r = 0; r < 4; ++r)
             acc[(mi * 4 + ni) * 4 + r] = cOut[r];
         }
+    }
+    auto store = scf::IfOp::create(b, loc, hasNext);
+    {
+      OpBuilder::InsertionGuard inner(b);
+      b.setInsertionPointToStart(store.thenBlock());
+      storeStep(e.rem(e.add(buf, 1), 2), prefetch.getResults());
     }
     gpu::BarrierOp::create(b, loc);
     scf::YieldOp::create(b, loc, acc);
@@ -398,9 +548,12 @@ struct XgenmmGpuMmaMatmulPass
     if (matvec)
       attributions.push_back(MemRefType::get({kGemvRowGroups, kTile}, b.getF32Type(),
                                              MemRefLayoutAttrInterface(), workgroup));
-    else
-      attributions.append(2, MemRefType::get({kTile, kPadK}, bf16, MemRefLayoutAttrInterface(),
-                                             workgroup));
+    else {
+      attributions.push_back(MemRefType::get({2, kTile, kPadA}, bf16,
+                                             MemRefLayoutAttrInterface(), workgroup));
+      attributions.push_back(MemRefType::get({2, kStepK, kPadW}, bf16,
+                                             MemRefLayoutAttrInterface(), workgroup));
+    }
     // Grid x over the N tiles (forall dim 1), y over the M tiles (matrix-
     // vector: over the slices of K).
     Value gridY = matvec ? arith::ConstantIndexOp::create(b, loc, splits).getResult() : ubs[0];

@@ -129,7 +129,9 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const GpuPipelineOptions &option
   // Math as arithmetic and NVPTX instructions: no libdevice calls, so the
   // device code needs no CUDA toolkit to compile nor to load.
   device.addPass(createXgenmmGpuExpandMath());
+  device.addPass(createConvertNVGPUToNVVMPass());
   device.addPass(createConvertGpuOpsToNVVMOps());
+  device.addPass(createXgenmmGpuAlignShared());
   device.addPass(createCanonicalizerPass());
   device.addPass(createCSEPass());
   device.addPass(createReconcileUnrealizedCastsPass());

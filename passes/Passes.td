@@ -541,8 +541,12 @@ def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
     (`out[m, n] += a[m, k] * w[k, n]`, a and w f32 or bf16, out f32) becomes
     a `gpu.launch` with one block per tile (grid x over N, y over M) of 128
     threads: 4 warps of 32 x 32, each 2 x 4 `nvvm.mma.sync` m16n8k16
-    bf16 x bf16 -> f32 per 16 of K; a and w staged through shared memory 32
-    of K at a time, zero-filled past the edges, so every M, N and K works.
+    bf16 x bf16 -> f32 per 16 of K, fragments read by `nvgpu.ldmatrix`
+    (w's transposed); a and w staged through two shared buffers 32 of K at
+    a time (the next step's global loads in flight during this step's
+    mma, one barrier per step), in 16-byte chunks where in bounds and
+    aligned (the view's offset checked at run time), element by element
+    and zero-filled past the edges otherwise, so every M, N and K works.
     The accumulators start from the out tile (the layer's bias or residual).
     Activations are rounded to bf16 on the way to shared memory.
 
@@ -554,6 +558,7 @@ def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
     adding to out atomically (one slice: a plain update).
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::nvgpu::NVGPUDialect",
                            "::mlir::NVVM::NVVMDialect",
                            "::mlir::LLVM::LLVMDialect",
                            "::mlir::vector::VectorDialect",
@@ -609,6 +614,17 @@ def XgenmmGpuMapLoops : Pass<"xgenmm-gpu-map-loops", "::mlir::ModuleOp"> {
                            "::mlir::scf::SCFDialect",
                            "::mlir::arith::ArithDialect",
                            "::mlir::memref::MemRefDialect"];
+}
+
+def XgenmmGpuAlignShared : Pass<"xgenmm-gpu-align-shared"> {
+  let summary = "Align shared memory buffers of device code to 16 bytes";
+  let description = [{
+    Runs on NVVM device code after `convert-gpu-to-nvvm`, which makes each
+    workgroup attribution an `addrspace(3)` `llvm.mlir.global` aligned to
+    its element type (2 bytes for bf16). The tensor-core kernels access
+    shared memory 16 bytes at a time (chunk stores, `ldmatrix` rows), so
+    every shared global gets an alignment of at least 16.
+  }];
 }
 
 def XgenmmGpuExpandMath : Pass<"xgenmm-gpu-expand-math"> {

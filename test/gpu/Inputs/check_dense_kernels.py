@@ -6,7 +6,9 @@ which rounds it; w in its storage type).
 
   check_dense_kernels.py <generic-form module> NAME:M:K:N [NAME:M:K:N ...]
 
-Each NAME is a function (a [M, K] f32, w [K, N], c [M, N] f32) -> c + a w.
+Each NAME is a function (a [M, K] f32, w [K, N], c [M, N] f32) -> c + a w;
+NAME:M:K:N:COLS:COL0 one whose a is [M, COLS] and that takes the K columns
+from COL0 on (a view at an offset).
 """
 import os
 import sys
@@ -22,15 +24,18 @@ def main():
     rng = np.random.default_rng(3)
     ok = True
     for spec in sys.argv[2:]:
-        name, m, k, n = spec.split(':')
-        m, k, n = int(m), int(k), int(n)
-        a = rng.standard_normal((m, k)).astype(np.float32)
+        name, *dims = spec.split(':')
+        m, k, n = (int(x) for x in dims[:3])
+        cols, col0 = (int(dims[3]), int(dims[4])) if len(dims) > 3 else (k, 0)
+        a_full = rng.standard_normal((m, cols)).astype(np.float32)
         w = rng.standard_normal((k, n)).astype(np.float32)
         c = rng.standard_normal((m, n)).astype(np.float32)
         c0 = c.copy()
-        (out,), launches = se.run(text, name, [a, w, c])  # w rounded if bf16
-        a_used = se.bf16(a) if m > 1 else a  # tensor cores take bf16 activations
-        want = a_used.astype(np.float64) @ w.astype(np.float64) + c0
+        (out,), launches = se.run(text, name, [a_full, w, c])  # w rounded if bf16
+        a = a_full[:, col0:col0 + k]
+        # Tensor cores take bf16 activations and weights.
+        a_used, w_used = (se.bf16(a), se.bf16(w)) if m > 1 else (a, w)
+        want = a_used.astype(np.float64) @ w_used.astype(np.float64) + c0
         err = np.abs(out - want).max()
         # f32 accumulation over K terms.
         tol = 1e-6 * k * max(np.abs(want).max(), 1.0)

@@ -19,6 +19,11 @@ scalar where uniform):
                  (g+8, 2t..), (g, 2t+8..), (g+8, 2t+8..); B regs
                  (k = 2t..2t+1, n = g), (k = 2t+8.., n = g); C (g, 2t + j),
                  (g+8, 2t + j). The products are exact, the sums in float64.
+  nvgpu.ldmatrix m8n8 x1/x2/x4 b16, .trans or not (layouts: the ISA's
+                 "ldmatrix"); row addresses must be 16-byte aligned
+  alignment      vector loads and stores that promise an alignment are
+                 checked against their byte address in the allocation
+                 (memref.view offsets included; allocations assumed aligned)
   bf16           float32 values rounded to nearest even on truncf; a 32-bit
                  register of two bf16 is kept as the pair ([..., 2]).
 
@@ -173,10 +178,25 @@ def parse_module(text):
 # --- execution ------------------------------------------------------------
 
 class Memref:
-    """A numpy view with its element type (bf16 kept as float32)."""
+    """A numpy view with its element type (bf16 kept as float32), where its
+    first element lies in its allocation (`origin`, bytes in the element
+    type's true size) and where MLIR's aligned pointer of it does (`base`:
+    a memref.view's start; offsets count from there)."""
 
-    def __init__(self, array, elt):
+    def __init__(self, array, elt, origin=0, base=0):
         self.a, self.elt = array, elt
+        self.origin, self.base = origin, base
+
+    def elem_strides(self):
+        return [s // self.a.itemsize for s in self.a.strides]
+
+    def byte_address(self, idx):
+        """The byte offset in the allocation of element idx (arrays ok)."""
+        off = sum(np.asarray(i, np.int64) * e for i, e in zip(idx, self.elem_strides()))
+        return self.origin + off * TRUE_SIZE[self.elt]
+
+
+TRUE_SIZE = {'f32': 4, 'bf16': 2, 'f64': 8, 'i1': 1, 'i8': 1, 'i32': 4, 'i64': 8, 'index': 8}
 
 
 def elt_of(memref_type):
@@ -331,7 +351,7 @@ class Machine:
                 arr = (raw.view(np.uint16).astype(np.uint32) << 16).view(np.float32).reshape(shape)
             else:
                 arr = raw.view(np_dtype(elt)).reshape(shape)
-            return Memref(arr, elt)
+            return Memref(arr, elt, o[0].origin + start, o[0].origin + start)
         if n == 'arith.select':
             cond = o[0]
             if op.result_types()[0].startswith('vector') and np.ndim(cond) == 1:
@@ -348,6 +368,7 @@ class Machine:
             a, b = np.broadcast_arrays(o[0], o[1]) if np.ndim(o[0]) != np.ndim(o[1]) else (o[0], o[1])
             return np.concatenate([a, b], axis=-1)[..., mask]
         if n == 'vector.store':
+            self.check_aligned(op, o[1], o[2:], lanes)
             width = np.shape(o[0])[-1]
             for j in range(width):
                 self.store(o[1], o[2:-1] + [o[-1] + j], o[0][..., j], lanes)
@@ -413,7 +434,7 @@ class Machine:
                 shape = [int(np.prod([src.shape[d] for d in g])) for g in groups]
             view = o[0].a.reshape(shape)
             assert np.shares_memory(view, o[0].a) or view.size == 0, 'reshape copied'
-            return Memref(view, o[0].elt)
+            return Memref(view, o[0].elt, o[0].origin, o[0].base)
         if n == 'memref.subview':
             return self.subview(op, o)
         if n in ('memref.cast', 'memref.reinterpret_cast') and n == 'memref.cast':
@@ -438,6 +459,7 @@ class Machine:
             self.store(o[1], o[2:], o[0], lanes)
             return None
         if n == 'vector.load':
+            self.check_aligned(op, o[0], o[1:], lanes)
             t = op.result_types()[0]
             width = int(re.match(r'vector<(\d+)x', t).group(1))
             return np.stack([self.load(o[0], o[1:-1] + [o[-1] + j], lanes)
@@ -448,6 +470,20 @@ class Machine:
             return o[0]  # vector<2xbf16> <-> i32: kept as the pair
         if n == 'llvm.extractvalue':
             return o[0][int(re.search(r'position = array<i64: (\d+)>', op.rest).group(1))]
+        if n == 'vector.extract':
+            if op.operands[1:]:
+                raise ValueError('vector.extract with dynamic positions is not supported')
+            pos = [int(x) for x in re.search(r'static_position = array<i64: ([\d, ]+)>', op.rest)
+                   .group(1).split(',')]
+            rank = len(re.match(r'vector<((?:\d+x)*)', op.operand_types()[0]).group(1).split('x')) - 1
+            return o[0][(Ellipsis,) + tuple(pos) + (slice(None),) * (rank - len(pos))]
+        if n == 'memref.extract_strided_metadata':
+            m = o[0]
+            offset = (m.origin - m.base) // TRUE_SIZE[m.elt]
+            return tuple([m, np.int64(offset)] + [np.int64(d) for d in m.a.shape] +
+                         [np.int64(x) for x in m.elem_strides()])
+        if n == 'nvgpu.ldmatrix':
+            return self.ldmatrix(op, o, lanes)
         if n == 'nvvm.mma.sync':
             return (self.mma(o, lanes),)
         if n == 'gpu.shuffle':
@@ -540,7 +576,9 @@ class Machine:
                 else:
                     assert size == 1, 'rank-reducing subview drops a non-unit dimension'
             view = view.reshape(keep)
-        return Memref(view, o[0].elt)
+        origin = o[0].origin + sum(a * e for a, e in zip(offs, o[0].elem_strides())) * \
+            TRUE_SIZE[o[0].elt]
+        return Memref(view, o[0].elt, origin, o[0].base)
 
     def active(self, lanes):
         return None if lanes is None else lanes[1]
@@ -700,6 +738,54 @@ class Machine:
             for j in range(2):
                 out[j][ids] = D[g, 2 * t + j]
                 out[2 + j][ids] = D[g + 8, 2 * t + j]
+        return out
+
+    def check_aligned(self, op, m, idx, lanes):
+        """Vector accesses promising an alignment must have it (a misaligned
+        access is an error on the device)."""
+        a = re.search(r'alignment = (\d+)', op.rest)
+        if not a:
+            return
+        align = int(a.group(1))
+        addr = np.asarray(m.byte_address(idx))
+        pred = self.active(lanes)
+        if pred is not None:
+            addr = np.broadcast_to(addr, pred.shape)
+            bad = pred & (addr % align != 0)
+        else:
+            bad = addr % align != 0
+        if np.any(bad):
+            raise ValueError(f'{op.name}: byte offset {int(np.ravel(addr)[np.argmax(np.ravel(bad))])} '
+                             f'is not {align}-byte aligned')
+
+    def ldmatrix(self, op, o, lanes):
+        """ldmatrix.sync.aligned.m8n8.x{1,2,4}[.trans].b16 (PTX ISA, "Warp-level
+        matrix load instruction: ldmatrix"): lanes 8 i .. 8 i + 7 give the
+        16-byte-aligned addresses of rows 0..7 of matrix i; lane l = 4 g + t
+        receives (M_i[g][2t], M_i[g][2t+1]), with .trans (M_i[2t][g],
+        M_i[2t+1][g])."""
+        tiles = int(op.attr('numTiles').split(':')[0])
+        trans = 'transpose = true' in op.rest
+        threads, pred = lanes
+        if not pred.all():
+            raise ValueError('ldmatrix under divergent control flow')
+        m, idx = o[0], [np.broadcast_to(np.asarray(i, np.int64), threads.shape) for i in o[1:]]
+        lane = threads % LANES_WARP
+        addressing = (threads, lane < 8 * tiles)
+        addr = m.byte_address(idx)
+        if ((addr % 16 != 0) & addressing[1]).any():
+            raise ValueError('ldmatrix row address not 16-byte aligned')
+        rows = np.stack([np.broadcast_to(self.load(m, idx[:-1] + [idx[-1] + j], addressing),
+                                         threads.shape) for j in range(8)], axis=-1)
+        base = threads - lane
+        g, t = lane // 4, lane % 4
+        out = np.zeros((len(threads), tiles, 2), np.float32)
+        for i in range(tiles):
+            for j in range(2):
+                if trans:
+                    out[:, i, j] = rows[base + 8 * i + 2 * t + j, g]
+                else:
+                    out[:, i, j] = rows[base + 8 * i + g, 2 * t + j]
         return out
 
     def shuffle(self, op, o, lanes):
