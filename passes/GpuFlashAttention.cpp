@@ -56,6 +56,7 @@
 #include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <limits>
+#include <tuple>
 
 namespace mlir::xgenmm {
 #define GEN_PASS_DEF_XGENMMGPUFLASHATTENTION
@@ -65,6 +66,7 @@ namespace mlir::xgenmm {
 using namespace mlir;
 using namespace mlir::xgenmm;
 using gpu_kernels::Emitter;
+using gpu_kernels::kChunk;
 
 namespace {
 
@@ -402,7 +404,7 @@ void emitKernel(Chain &c) {
   Type f32 = b.getF32Type(), bf16 = b.getBF16Type();
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   auto kShared = MemRefType::get({kKeys, dp + kPad}, bf16, MemRefLayoutAttrInterface(), workgroup);
-  auto vShared = MemRefType::get({dp, kKeys + kPad}, bf16, MemRefLayoutAttrInterface(), workgroup);
+  auto vShared = MemRefType::get({kKeys, dp + kPad}, bf16, MemRefLayoutAttrInterface(), workgroup);
 
   Value one = e.cst(1);
   Value nb = memref::DimOp::create(b, loc, c.q, 0);
@@ -448,6 +450,7 @@ void emitKernel(Chain &c) {
   Value rowOf[2] = {rowA, rowB};
   Value ninf = e.f32(-std::numeric_limits<float>::infinity()), fzero = e.f32(0.0);
   Value dExtent = e.cst(d);
+  Value kAligned = e.chunksAligned(c.k), vAligned = e.chunksAligned(c.v);
   auto colOk = [&](Value col, Value ok) { return dp == d ? ok : e.both(ok, e.lt(col, dExtent)); };
 
   // q's A fragments, 16 of the head dimension each: rows (rowA, rowB) x
@@ -494,33 +497,41 @@ void emitKernel(Chain &c) {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
     Value key0 = loop.getInductionVar();
-    // Stage the tile: k as [key][d], v transposed as [d][key], bf16, zeros
-    // past the keys and the head dimension; consecutive threads read
-    // consecutive elements of a key's row.
-    auto stage = scf::ForOp::create(b, loc, e.cst(0), e.cst(kKeys * dp / kThreads), one);
+    // Stage the tile: k and v as [key][d], bf16, zeros past the keys and
+    // the head dimension, in 16-byte chunks of 8 of d (vector loads where
+    // in bounds and aligned); consecutive threads read consecutive chunks
+    // of a key's row.
+    auto stage = scf::ForOp::create(b, loc, e.cst(0), e.cst(kKeys * dp / kChunk / kThreads), one);
     {
       OpBuilder::InsertionGuard inner(b);
       b.setInsertionPointToStart(stage.getBody());
       Value idx = e.add(tid, arith::MulIOp::create(b, loc, stage.getInductionVar(),
                                                     e.cst(kThreads)));
-      Value key = e.div(idx, dp), col = e.rem(idx, dp);
+      Value key = e.div(idx, dp / kChunk), col = e.mul(e.rem(idx, dp / kChunk), kChunk);
       Value t = e.add(key0, key);
-      Value ok = colOk(col, e.lt(t, keys));
-      Value kv = e.guardedLoad(c.k, ValueRange{batch, t, hk, col}, ok, bf16);
-      memref::StoreOp::create(b, loc, kv, ks, ValueRange{key, col});
-      Value vv = e.guardedLoad(c.v, ValueRange{batch, t, hk, col}, ok, bf16);
-      memref::StoreOp::create(b, loc, vv, vs, ValueRange{col, key});
+      Value ok = e.lt(t, keys);
+      for (auto [src, dst, aligned] : {std::tuple{c.k, ks, kAligned}, std::tuple{c.v, vs, vAligned}}) {
+        Value chunk = e.loadChunk(src, {batch, t, hk, col}, ok, dExtent, aligned);
+        vector::StoreOp::create(b, loc, chunk, dst, ValueRange{key, col}).setAlignment(16);
+      }
     }
     gpu::BarrierOp::create(b, loc);
 
-    // s = q k^T: 8 tiles of 16 rows x 8 keys.
+    // s = q k^T: 8 tiles of 16 rows x 8 keys. B fragments of keys (n) x d
+    // (k) by ldmatrix.x4 of k's rows: matrices (keys 8 ni.., d 16 chunk..),
+    // (keys 8 ni.., d + 8), (keys 8 ni + 8.., d), (keys 8 ni + 8.., d + 8);
+    // lane l addresses key 8 ni + l % 8 + 8 (l / 16), d 16 chunk + 8 (l / 8 % 2).
+    Value lane8 = e.rem(lane, 8), lane16 = e.rem(lane, 16);
+    Value keyOff = e.add(lane8, e.mul(e.div(lane, 16), 8));
+    Value dOff = e.mul(e.rem(e.div(lane, 8), 2), 8), half8 = e.mul(e.div(lane, 16), 8);
     SmallVector<SmallVector<Value, 4>> s(kKeys / 8, SmallVector<Value, 4>(4, fzero));
     for (int64_t chunk = 0; chunk < dp / 16; ++chunk)
-      for (int64_t ni = 0; ni < kKeys / 8; ++ni) {
-        Value n = e.add(quad, 8 * ni);
-        Value bRegs[2] = {e.sharedPair(ks, n, e.add(pair, 16 * chunk)),
-                          e.sharedPair(ks, n, e.add(pair, 16 * chunk + 8))};
-        s[ni] = e.mma(qFrag[chunk], bRegs, s[ni]);
+      for (int64_t ni = 0; ni < kKeys / 8; ni += 2) {
+        SmallVector<Value, 4> regs = e.ldmatrix4(
+            ks, {e.add(keyOff, 8 * ni), e.add(dOff, 16 * chunk)}, /*transpose=*/false);
+        Value b0[2] = {regs[0], regs[1]}, b1[2] = {regs[2], regs[3]};
+        s[ni] = e.mma(qFrag[chunk], b0, s[ni]);
+        s[ni + 1] = e.mma(qFrag[chunk], b1, s[ni + 1]);
       }
 
     // The mask body on every score (its other inputs read at clamped
@@ -588,7 +599,11 @@ void emitKernel(Chain &c) {
     }
 
     // o = o e^(m - m') + p v: p's registers as A fragments (keys 16 kc ..
-    // 16 kc + 15 are score tiles 2 kc and 2 kc + 1), v^T's pairs as B.
+    // 16 kc + 15 are score tiles 2 kc and 2 kc + 1); B fragments (keys (k)
+    // x d (n)) by ldmatrix.x4.trans of v's rows: matrices (keys 16 kc..,
+    // d 8 dn..), (keys 16 kc + 8.., d 8 dn..), (keys 16 kc.., d 8 dn + 8..),
+    // (keys 16 kc + 8.., d 8 dn + 8..); lane l addresses key 16 kc + l % 16,
+    // d 8 dn + 8 (l / 16).
     SmallVector<SmallVector<Value, 4>> o(dTiles);
     for (int64_t dn = 0; dn < dTiles; ++dn)
       for (int r = 0; r < 4; ++r)
@@ -597,11 +612,12 @@ void emitKernel(Chain &c) {
       auto &lo = s[2 * kc], &hi = s[2 * kc + 1];
       Value aRegs[4] = {e.packPair(lo[0], lo[1]), e.packPair(lo[2], lo[3]),
                         e.packPair(hi[0], hi[1]), e.packPair(hi[2], hi[3])};
-      for (int64_t dn = 0; dn < dTiles; ++dn) {
-        Value n = e.add(quad, 8 * dn);
-        Value bRegs[2] = {e.sharedPair(vs, n, e.add(pair, 16 * kc)),
-                          e.sharedPair(vs, n, e.add(pair, 16 * kc + 8))};
-        o[dn] = e.mma(aRegs, bRegs, o[dn]);
+      for (int64_t dn = 0; dn < dTiles; dn += 2) {
+        SmallVector<Value, 4> regs = e.ldmatrix4(
+            vs, {e.add(lane16, 16 * kc), e.add(half8, 8 * dn)}, /*transpose=*/true);
+        Value b0[2] = {regs[0], regs[1]}, b1[2] = {regs[2], regs[3]};
+        o[dn] = e.mma(aRegs, b0, o[dn]);
+        o[dn + 1] = e.mma(aRegs, b1, o[dn + 1]);
       }
     }
     gpu::BarrierOp::create(b, loc);

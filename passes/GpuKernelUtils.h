@@ -1,8 +1,9 @@
 //===- GpuKernelUtils.h - building blocks of the hand-built GPU kernels ---===//
 //
 // Shared by the tensor-core kernels (xgenmm-gpu-mma-matmul,
-// xgenmm-gpu-flash-attention): index arithmetic, guarded loads, and the
-// bf16 mma.sync m16n8k16 with its register packing.
+// xgenmm-gpu-flash-attention): index arithmetic, guarded loads, 16-byte
+// staging chunks with their alignment checks, ldmatrix, and the bf16
+// mma.sync m16n8k16 with its register packing.
 //
 // PTX's m16n8k16 fragment layouts (lane = 4 * group + t):
 //   A regs {(group, 2t..2t+1), (group+8, 2t..), (group, 2t+8..), (group+8, 2t+8..)}
@@ -18,10 +19,14 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
 
 namespace mlir::xgenmm::gpu_kernels {
+
+/// Elements per staging chunk: 16 bytes of bf16 in shared memory.
+constexpr int64_t kChunk = 8;
 
 struct Emitter {
   OpBuilder &b;
@@ -78,6 +83,103 @@ struct Emitter {
                                              ValueRange{convert(lo, bf16), convert(hi, bf16)});
     return LLVM::BitcastOp::create(b, loc, b.getI32Type(), v);
   }
+  /// Whether 16-byte vector loads of chunks of `view`'s innermost dimension
+  /// (at indices that are multiples of kChunk) are aligned: an i1 value, or
+  /// null where they never are (innermost stride not 1, or a static stride
+  /// not a multiple of 16 bytes). Dynamic strides and the offset are checked
+  /// at run time; the buffer itself is taken to be at least 16-byte aligned
+  /// (the runtime's allocations, the weights' offsets in the artifact).
+  Value chunksAligned(Value view) {
+    auto type = cast<MemRefType>(view.getType());
+    int64_t lanes = 16 / (type.getElementTypeBitWidth() / 8);
+    SmallVector<int64_t> strides;
+    int64_t offset;
+    if (failed(type.getStridesAndOffset(strides, offset)) || strides.back() != 1)
+      return nullptr;
+    bool dynamic = ShapedType::isDynamic(offset);
+    if (!dynamic && offset % lanes != 0)
+      return nullptr;
+    for (int64_t s : strides) {
+      if (!ShapedType::isDynamic(s) && s % lanes != 0 && s != 1)
+        return nullptr;
+      dynamic |= ShapedType::isDynamic(s);
+    }
+    Value ok = arith::ConstantIntOp::create(b, loc, 1, 1);
+    if (!dynamic)
+      return ok;
+    auto meta = memref::ExtractStridedMetadataOp::create(b, loc, view);
+    auto divisible = [&](Value v) {
+      return arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, rem(v, lanes), cst(0));
+    };
+    if (ShapedType::isDynamic(offset))
+      ok = both(ok, divisible(meta.getOffset()));
+    for (auto [i, s] : llvm::enumerate(strides))
+      if (ShapedType::isDynamic(s))
+        ok = both(ok, divisible(meta.getStrides()[i]));
+    return ok;
+  }
+
+  /// view[indices .. + (0, .., 0, kChunk - 1)] as vector<kChunk x bf16>:
+  /// where `inBounds` (the other indices) holds, the last index + kChunk - 1
+  /// is below `extent` and `aligned` (may be null: never) holds, 16-byte
+  /// vector loads; else element by element, zero past `extent` or where
+  /// `inBounds` fails.
+  Value loadChunk(Value view, ValueRange indices, Value inBounds, Value extent, Value aligned) {
+    Type bf16 = b.getBF16Type();
+    Type elt = cast<MemRefType>(view.getType()).getElementType();
+    auto chunkType = VectorType::get({kChunk}, bf16);
+    SmallVector<Value> idx(indices.begin(), indices.end());
+    Value col = idx.back();
+    auto slow = [&]() {
+      SmallVector<Value> elements;
+      for (int64_t j = 0; j < kChunk; ++j) {
+        idx.back() = add(col, j);
+        elements.push_back(guardedLoad(view, idx, both(inBounds, lt(idx.back(), extent)), bf16));
+      }
+      return vector::FromElementsOp::create(b, loc, chunkType, elements).getResult();
+    };
+    if (!aligned)
+      return slow();
+    Value inside = both(both(inBounds, lt(add(col, kChunk - 1), extent)), aligned);
+    auto ifOp = scf::IfOp::create(b, loc, TypeRange{chunkType}, inside, true, true);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(ifOp.thenBlock());
+    int64_t lanes = 16 / (elt.getIntOrFloatBitWidth() / 8);
+    SmallVector<Value> parts;
+    for (int64_t p = 0; p < kChunk; p += lanes) {
+      idx.back() = add(col, p);
+      auto load = vector::LoadOp::create(b, loc, VectorType::get({lanes}, elt), view, idx);
+      load.setAlignment(16);
+      parts.push_back(load);
+    }
+    Value v = parts.size() == 1
+                  ? parts[0]
+                  : vector::ShuffleOp::create(b, loc, parts[0], parts[1],
+                                              llvm::to_vector(llvm::seq<int64_t>(0, kChunk)))
+                        .getResult();
+    if (elt != bf16)
+      v = arith::TruncFOp::create(b, loc, chunkType, v);
+    scf::YieldOp::create(b, loc, v);
+    b.setInsertionPointToStart(ifOp.elseBlock());
+    scf::YieldOp::create(b, loc, slow());
+    return ifOp.getResult(0);
+  }
+
+  /// The 4 mma registers of an ldmatrix.x4 (`transpose`: .trans) whose 32
+  /// lanes give the row addresses shared[indices] (lanes 8 i .. 8 i + 7:
+  /// rows 0..7 of matrix i, 16-byte aligned).
+  SmallVector<Value, 4> ldmatrix4(Value shared, ValueRange indices, bool transpose) {
+    auto type = VectorType::get({4, 2}, b.getBF16Type());
+    Value m = nvgpu::LdMatrixOp::create(b, loc, type, shared, indices, transpose,
+                                        /*numTiles=*/4);
+    SmallVector<Value, 4> regs;
+    for (int64_t i = 0; i < 4; ++i) {
+      Value pair = vector::ExtractOp::create(b, loc, m, ArrayRef<int64_t>{i});
+      regs.push_back(LLVM::BitcastOp::create(b, loc, b.getI32Type(), pair));
+    }
+    return regs;
+  }
+
   /// c += a * b on a 16 x 8 tile, bf16 x bf16 -> f32 (a: 4 registers, b: 2,
   /// c: 4 floats); returns the 4 new accumulators.
   SmallVector<Value, 4> mma(ArrayRef<Value> a, ArrayRef<Value> bRegs, ArrayRef<Value> c) {

@@ -1,10 +1,10 @@
 //===- GpuMmaMatmul.cpp - block tiles of dense layers on tensor cores -----===//
 //
 // The GPU schedule (passes/schedules/gpu.mlir) tiles every dense
-// contraction into 64 x 64 output tiles, one scf.forall iteration per tile
-// mapped to thread blocks. After bufferization this pass turns each such
-// forall into a gpu.launch of 128 threads (4 warps, 2 x 2, each owning a
-// 32 x 32 quarter of the tile: 2 x 4 mma tiles of 16 x 8) and the tile's
+// contraction into 64 x 128 output tiles (M x N), one scf.forall iteration
+// per tile mapped to thread blocks. After bufferization this pass turns each
+// such forall into a gpu.launch of 128 threads (4 warps, 2 x 2, each owning
+// a 32 x 64 quarter of the tile: 2 x 8 mma tiles of 16 x 8) and the tile's
 // contraction into bf16 tensor-core code, K staged through shared memory
 // 32 at a time, double-buffered:
 //
@@ -12,8 +12,8 @@
 //   stage K step 0 into shared buffer 0; barrier
 //   for each K step s:
 //     if there is a step s + 1: load it from global memory into registers
-//     2 x (per warp: 2 ldmatrix.x4 of a, 2 ldmatrix.x4.trans of w,
-//          8 mma.sync m16n8k16 .row.col.f32.bf16.bf16.f32) on buffer s % 2
+//     2 x (per warp: 2 ldmatrix.x4 of a, 4 ldmatrix.x4.trans of w,
+//          16 mma.sync m16n8k16 .row.col.f32.bf16.bf16.f32) on buffer s % 2
 //     if there is a step s + 1: store the registers into buffer (s + 1) % 2
 //     barrier
 //   out tile <- acc
@@ -29,8 +29,12 @@
 // bounds and 16-byte aligned (static strides, the view's offset checked at
 // run time, allocations at least 64-byte aligned); other chunks (ragged
 // edges, odd views) are loaded element by element, zero past the edges.
-// Shared rows are padded (a: 40 bf16 = 80 bytes, w: 72 = 144 bytes) so that
-// the 8 row addresses of an ldmatrix hit distinct banks.
+// Shared rows are padded (a: 40 bf16 = 80 bytes, w: 136 = 272 bytes) so
+// that the 8 row addresses of an ldmatrix hit distinct banks.
+//
+// Tile shape: per 32 of K a block reads 64 x 32 f32 of a (8 KB) and 32 x 128
+// bf16 of w (8 KB) for 2 x 64 x 128 x 32 flops, 32 flops per byte from L2
+// (the 64 x 64 tile this replaces: 21).
 //
 // The fragment layouts are PTX's for m16n8k16 (passes/GpuKernelUtils.h).
 // w stays [k][n] in shared memory; ldmatrix .trans hands every lane its B
@@ -65,11 +69,14 @@ using namespace mlir::xgenmm;
 
 namespace {
 
-constexpr int64_t kTile = 64;    // block tile, M and N (the schedule's)
+constexpr int64_t kTileM = 64;   // block tile (the schedule's)
+constexpr int64_t kTileN = 128;
+constexpr int64_t kWarpN = 64;   // warp tile: 32 x 64 (2 x 8 mma tiles)
+constexpr int64_t kMmaM = 2, kMmaN = kWarpN / 8;
 constexpr int64_t kStepK = 32;   // K staged per step
 constexpr int64_t kPadA = 40;    // shared a row (bf16): 32 of K + 8, 80 bytes
-constexpr int64_t kPadW = 72;    // shared w row (bf16): 64 of N + 8, 144 bytes
-constexpr int64_t kChunk = 8;    // elements per staging chunk (16 bytes of bf16)
+constexpr int64_t kPadW = 136;   // shared w row (bf16): 128 of N + 8, 272 bytes
+using gpu_kernels::kChunk;       // elements per staging chunk (16 bytes of bf16)
 constexpr int64_t kThreads = 128;
 
 /// out[m, n] += a[m, k] * w[k, n], with optional extf of either input.
@@ -103,91 +110,8 @@ bool isDenseContraction(linalg::GenericOp g) {
 
 using gpu_kernels::Emitter;
 
-/// Whether 16-byte vector loads of 8-element chunks of rows of `view` (at
-/// columns that are multiples of 8) are aligned: an i1 value, or null where
-/// they never are (strides not static multiples of 16 bytes). The view's
-/// offset is checked at run time; its buffer is at least 64-byte aligned
-/// (the runtime's allocations, the weights' offsets in the artifact).
-Value chunksAligned(Emitter &e, Value view) {
-  auto type = cast<MemRefType>(view.getType());
-  int64_t eltBytes = type.getElementTypeBitWidth() / 8;
-  SmallVector<int64_t> strides;
-  int64_t offset;
-  if (type.getRank() != 2 || failed(type.getStridesAndOffset(strides, offset)) ||
-      strides[1] != 1 || ShapedType::isDynamic(strides[0]) || strides[0] * eltBytes % 16 != 0)
-    return nullptr;
-  int64_t lanes = 16 / eltBytes;
-  if (!ShapedType::isDynamic(offset))
-    return offset % lanes == 0 ? arith::ConstantIntOp::create(e.b, e.loc, 1, 1).getResult()
-                               : nullptr;
-  auto meta = memref::ExtractStridedMetadataOp::create(e.b, e.loc, view);
-  return arith::CmpIOp::create(e.b, e.loc, arith::CmpIPredicate::eq,
-                               e.rem(meta.getOffset(), lanes), e.cst(0));
-}
-
-/// view[row, col .. col + 7] as vector<8xbf16>, zero past (rows, cols):
-/// vector loads where the chunk is in bounds and `aligned` (may be null:
-/// never), else element by element.
-Value loadChunk(Emitter &e, Value view, Value row, Value col, Value rows, Value cols,
-                Value aligned) {
-  OpBuilder &b = e.b;
-  Location loc = e.loc;
-  Type bf16 = b.getBF16Type();
-  Type elt = cast<MemRefType>(view.getType()).getElementType();
-  auto chunkType = VectorType::get({kChunk}, bf16);
-  auto slow = [&]() {
-    SmallVector<Value> elements;
-    for (int64_t j = 0; j < kChunk; ++j) {
-      Value c = e.add(col, j);
-      elements.push_back(e.guardedLoad(view, row, c, e.both(e.lt(row, rows), e.lt(c, cols)), bf16));
-    }
-    return vector::FromElementsOp::create(b, loc, chunkType, elements).getResult();
-  };
-  if (!aligned)
-    return slow();
-  Value inside = e.both(e.both(e.lt(row, rows), e.lt(e.add(col, kChunk - 1), cols)), aligned);
-  auto ifOp = scf::IfOp::create(b, loc, TypeRange{chunkType}, inside, true, true);
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(ifOp.thenBlock());
-  int64_t lanes = 16 / (elt.getIntOrFloatBitWidth() / 8);
-  SmallVector<Value> parts;
-  for (int64_t p = 0; p < kChunk; p += lanes) {
-    auto load = vector::LoadOp::create(b, loc, VectorType::get({lanes}, elt), view,
-                                       ValueRange{row, e.add(col, p)});
-    load.setAlignment(16);
-    parts.push_back(load);
-  }
-  Value v = parts.size() == 1
-                ? parts[0]
-                : vector::ShuffleOp::create(b, loc, parts[0], parts[1],
-                                            llvm::to_vector(llvm::seq<int64_t>(0, kChunk)))
-                      .getResult();
-  if (elt != bf16)
-    v = arith::TruncFOp::create(b, loc, chunkType, v);
-  scf::YieldOp::create(b, loc, v);
-  b.setInsertionPointToStart(ifOp.elseBlock());
-  scf::YieldOp::create(b, loc, slow());
-  return ifOp.getResult(0);
-}
-
-/// The 4 mma registers of an ldmatrix.x4 (`transpose`: .trans) whose 32
-/// row addresses are shared[buf, row, col] of the lanes.
-SmallVector<Value, 4> ldmatrix4(Emitter &e, Value shared, Value buf, Value row, Value col,
-                                bool transpose) {
-  OpBuilder &b = e.b;
-  auto type = VectorType::get({4, 2}, b.getBF16Type());
-  Value m = nvgpu::LdMatrixOp::create(b, e.loc, type, shared, ValueRange{buf, row, col},
-                                      transpose, /*numTiles=*/4);
-  SmallVector<Value, 4> regs;
-  for (int64_t i = 0; i < 4; ++i) {
-    Value pair = vector::ExtractOp::create(b, e.loc, m, ArrayRef<int64_t>{i});
-    regs.push_back(LLVM::BitcastOp::create(b, e.loc, b.getI32Type(), pair));
-  }
-  return regs;
-}
-
 /// Emits the tile's contraction at the builder's point, inside the launch.
-/// aShared: [2][64][kPadA] bf16, wShared: [2][kStepK][kPadW] bf16.
+/// aShared: [2][kTileM][kPadA] bf16, wShared: [2][kStepK][kPadW] bf16.
 void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
                  Value aShared, Value wShared) {
   Emitter e{b, loc};
@@ -197,10 +121,10 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
   Value rows = memref::DimOp::create(b, loc, c, 0);
   Value cols = memref::DimOp::create(b, loc, c, 1);
   Value depth = memref::DimOp::create(b, loc, a, 1);
-  Value alignedA = chunksAligned(e, a), alignedW = chunksAligned(e, w);
+  Value alignedA = e.chunksAligned(a), alignedW = e.chunksAligned(w);
 
   Value warp = e.div(tid, 32), lane = e.rem(tid, 32);
-  Value warpRow = e.mul(e.div(warp, 2), 32), warpCol = e.mul(e.rem(warp, 2), 32);
+  Value warpRow = e.mul(e.div(warp, 2), 32), warpCol = e.mul(e.rem(warp, 2), kWarpN);
   Value group = e.div(lane, 4), pair = e.mul(e.rem(lane, 4), 2);
 
   // Accumulator (mi, ni, r): row warpRow + 16 mi + group + 8 (r / 2),
@@ -208,35 +132,36 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
   auto accRow = [&](int mi, int r) { return e.add(e.add(warpRow, group), 16 * mi + 8 * (r / 2)); };
   auto accCol = [&](int ni, int r) { return e.add(e.add(warpCol, pair), 8 * ni + r % 2); };
   SmallVector<Value> init;
-  for (int mi = 0; mi < 2; ++mi)
-    for (int ni = 0; ni < 4; ++ni)
+  for (int mi = 0; mi < kMmaM; ++mi)
+    for (int ni = 0; ni < kMmaN; ++ni)
       for (int r = 0; r < 4; ++r) {
         Value row = accRow(mi, r), col = accCol(ni, r);
         init.push_back(e.guardedLoad(c, row, col, e.both(e.lt(row, rows), e.lt(col, cols)), f32));
       }
 
   // A thread's staging chunks of a K step: a[64][32] as 256 chunks (4 per
-  // row), w[32][64] as 256 chunks (8 per row); chunk tid + 128 i, i < 2.
+  // row), w[32][128] as 512 chunks (16 per row); chunk tid + 128 i.
   // Consecutive threads read consecutive chunks of a row.
-  constexpr int64_t kChunksA = kTile * kStepK / kChunk / kThreads;
-  constexpr int64_t kChunksW = kStepK * kTile / kChunk / kThreads;
+  constexpr int64_t kChunksA = kTileM * kStepK / kChunk / kThreads;
+  constexpr int64_t kChunksW = kStepK * kTileN / kChunk / kThreads;
   auto aChunk = [&](int64_t i) {
     Value idx = e.add(tid, i * kThreads);
     return std::pair{e.div(idx, kStepK / kChunk), e.mul(e.rem(idx, kStepK / kChunk), kChunk)};
   };
   auto wChunk = [&](int64_t i) {
     Value idx = e.add(tid, i * kThreads);
-    return std::pair{e.div(idx, kTile / kChunk), e.mul(e.rem(idx, kTile / kChunk), kChunk)};
+    return std::pair{e.div(idx, kTileN / kChunk), e.mul(e.rem(idx, kTileN / kChunk), kChunk)};
   };
   auto loadStep = [&](Value k0) {
     SmallVector<Value> chunks;
     for (int64_t i = 0; i < kChunksA; ++i) {
       auto [r, kc] = aChunk(i);
-      chunks.push_back(loadChunk(e, a, r, e.add(k0, kc), rows, depth, alignedA));
+      chunks.push_back(e.loadChunk(a, {r, e.add(k0, kc)}, e.lt(r, rows), depth, alignedA));
     }
     for (int64_t i = 0; i < kChunksW; ++i) {
       auto [kr, n] = wChunk(i);
-      chunks.push_back(loadChunk(e, w, e.add(k0, kr), n, depth, cols, alignedW));
+      Value k = e.add(k0, kr);
+      chunks.push_back(e.loadChunk(w, {k, n}, e.lt(k, depth), cols, alignedW));
     }
     return chunks;
   };
@@ -281,25 +206,25 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
     for (int64_t kk = 0; kk < kStepK; kk += 16) {
       // A (mi): matrices (rows 0-7 | 8-15) x (k 0-7 | 8-15) of the 16 x 16
       // fragment: lane l addresses row l % 16, k 8 (l / 16).
-      SmallVector<SmallVector<Value, 4>> aFrag, bFrag(4);
-      for (int mi = 0; mi < 2; ++mi)
-        aFrag.push_back(ldmatrix4(e, aShared, buf, e.add(e.add(warpRow, lane16), 16 * mi),
-                                  e.add(half8, kk), /*transpose=*/false));
+      SmallVector<SmallVector<Value, 4>> aFrag, bFrag(kMmaN);
+      for (int mi = 0; mi < kMmaM; ++mi)
+        aFrag.push_back(e.ldmatrix4(aShared, {buf, e.add(e.add(warpRow, lane16), 16 * mi),
+                                              e.add(half8, kk)}, /*transpose=*/false));
       // B (ni, ni + 1): matrices (k 0-7, ni), (k 8-15, ni), (k 0-7, ni+1),
       // (k 8-15, ni+1), transposed: lane l addresses k l % 16, n 8 (l / 16).
-      for (int ni = 0; ni < 4; ni += 2) {
+      for (int ni = 0; ni < kMmaN; ni += 2) {
         SmallVector<Value, 4> regs =
-            ldmatrix4(e, wShared, buf, e.add(lane16, kk), e.add(e.add(warpCol, half8), 8 * ni),
-                      /*transpose=*/true);
+            e.ldmatrix4(wShared, {buf, e.add(lane16, kk), e.add(e.add(warpCol, half8), 8 * ni)},
+                        /*transpose=*/true);
         bFrag[ni] = {regs[0], regs[1]};
         bFrag[ni + 1] = {regs[2], regs[3]};
       }
-      for (int mi = 0; mi < 2; ++mi)
-        for (int ni = 0; ni < 4; ++ni) {
-          ArrayRef<Value> cIn(&acc[(mi * 4 + ni) * 4], 4);
+      for (int mi = 0; mi < kMmaM; ++mi)
+        for (int ni = 0; ni < kMmaN; ++ni) {
+          ArrayRef<Value> cIn(&acc[(mi * kMmaN + ni) * 4], 4);
           SmallVector<Value, 4> cOut = e.mma(aFrag[mi], bFrag[ni], cIn);
           for (int r = 0; r < 4; ++r)
-            acc[(mi * 4 + ni) * 4 + r] = cOut[r];
+            acc[(mi * kMmaN + ni) * 4 + r] = cOut[r];
         }
     }
     auto store = scf::IfOp::create(b, loc, hasNext);
@@ -312,41 +237,43 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
     scf::YieldOp::create(b, loc, acc);
   }
 
-  for (int mi = 0; mi < 2; ++mi)
-    for (int ni = 0; ni < 4; ++ni)
+  for (int mi = 0; mi < kMmaM; ++mi)
+    for (int ni = 0; ni < kMmaN; ++ni)
       for (int r = 0; r < 4; ++r) {
         Value row = accRow(mi, r), col = accCol(ni, r);
         auto ifOp = scf::IfOp::create(b, loc, e.both(e.lt(row, rows), e.lt(col, cols)));
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
-        memref::StoreOp::create(b, loc, loop.getResult((mi * 4 + ni) * 4 + r), c,
+        memref::StoreOp::create(b, loc, loop.getResult((mi * kMmaN + ni) * 4 + r), c,
                                 ValueRange{row, col});
       }
 }
 
 // Matrix-vector tiles (decode: one row of activations, M = 1 static). A
 // tensor-core tile would compute 64 rows for the one used and read the
-// weights through a 64-column staging loop; decode is bound by reading the
-// weights once. Each block takes one 64-column tile over a slice of K
-// (`splits` blocks per tile, grid y, so that a 48-tile layer still fills
-// the GPU), 256 threads as 32 row groups x 8 column groups:
-//   thread (rg, cg): columns 8 cg .. 8 cg + 7, rows k = k0 + rg + 32 i of
+// weights through a staging loop; decode is bound by reading the weights
+// once. Each block takes one 128-column tile over a slice of K (`splits`
+// blocks per tile, grid y, so that a 24-tile layer still fills the GPU),
+// 256 threads as 16 row groups x 16 column groups:
+//   thread (rg, cg): columns 8 cg .. 8 cg + 7, rows k = k0 + rg + 16 i of
 //                    the block's slice, 4 rows' loads issued at a time;
 //                    8 f32 partial sums;
-//     w: one 16-byte load (8 bf16, or 2 x 4 f32) per row and thread, the 8
-//        column groups of a row reading 128 contiguous bytes;
-//   partial sums -> shared [32][64] f32, barrier, threads 0..63 sum a
-//   column's 32 and add it to out (an atomic add when K is split: out holds
+//     w: one 16-byte load (8 bf16, or 2 x 4 f32) per row and thread, the 16
+//        column groups of a row reading 256 contiguous bytes (bf16);
+//   partial sums -> shared [16][128] f32, barrier, threads 0..127 sum a
+//   column's 16 and add it to out (an atomic add when K is split: out holds
 //   the bias or the residual the layer starts from, and every block adds).
-constexpr int64_t kGemvThreads = 256, kGemvRowGroups = 32, kGemvCols = 8, kGemvUnroll = 4;
+constexpr int64_t kGemvThreads = 256, kGemvCols = 8, kGemvColGroups = kTileN / kGemvCols,
+                  kGemvRowGroups = kGemvThreads / kGemvColGroups, kGemvUnroll = 4;
 constexpr int64_t kGemvTargetBlocks = 512; // ~4 per SM on H100 / A100
 
-/// Blocks per column tile: enough blocks in all, at least 256 rows each.
+/// Blocks per column tile: enough blocks in all, at least 128 rows each
+/// (32 KB of bf16 weights per block at 128 columns).
 int64_t gemvSplits(std::optional<int64_t> tiles, std::optional<int64_t> depth) {
   if (!tiles || !depth || *tiles <= 0)
     return 1;
   int64_t splits = (kGemvTargetBlocks + *tiles - 1) / *tiles;
-  return std::max<int64_t>(1, std::min(splits, *depth / 256));
+  return std::max<int64_t>(1, std::min(splits, *depth / 128));
 }
 
 void emitMatvecTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid, Value split,
@@ -358,7 +285,7 @@ void emitMatvecTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid, 
   Value zero = e.cst(0);
   Value cols = memref::DimOp::create(b, loc, c, 1);
   Value depth = memref::DimOp::create(b, loc, a, 1);
-  Value rowGroup = e.div(tid, kGemvCols), colGroup = e.rem(tid, kGemvCols);
+  Value rowGroup = e.div(tid, kGemvColGroups), colGroup = e.rem(tid, kGemvColGroups);
   Value col0 = e.mul(colGroup, kGemvCols);
   Value kBegin = arith::MulIOp::create(b, loc, split, e.cst(slice));
   Value kEnd = arith::MinUIOp::create(b, loc, e.add(kBegin, slice), depth);
@@ -446,7 +373,7 @@ void emitMatvecTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid, 
   vector::StoreOp::create(b, loc, ifOp.getResult(0), shared, ValueRange{rowGroup, col0});
   gpu::BarrierOp::create(b, loc);
 
-  // Threads 0..63: a column's 32 partial sums, added to out.
+  // Threads 0..127: a column's 16 partial sums, added to out.
   Value col = tid;
   auto sumIf = scf::IfOp::create(b, loc, e.lt(col, cols));
   OpBuilder::InsertionGuard guard(b);
@@ -546,10 +473,10 @@ struct XgenmmGpuMmaMatmulPass
     Value threads = arith::ConstantIndexOp::create(b, loc, matvec ? kGemvThreads : kThreads);
     SmallVector<Type> attributions;
     if (matvec)
-      attributions.push_back(MemRefType::get({kGemvRowGroups, kTile}, b.getF32Type(),
+      attributions.push_back(MemRefType::get({kGemvRowGroups, kTileN}, b.getF32Type(),
                                              MemRefLayoutAttrInterface(), workgroup));
     else {
-      attributions.push_back(MemRefType::get({2, kTile, kPadA}, bf16,
+      attributions.push_back(MemRefType::get({2, kTileM, kPadA}, bf16,
                                              MemRefLayoutAttrInterface(), workgroup));
       attributions.push_back(MemRefType::get({2, kStepK, kPadW}, bf16,
                                              MemRefLayoutAttrInterface(), workgroup));

@@ -4,7 +4,7 @@
 // pipeline (weights bound, dense weights transposed and their contractions
 // marked `xgenmm.matmul`):
 //   - the GPU schedule (passes/schedules/gpu.mlir) tiles the dense
-//     contractions into 64 x 64 block tiles (scf.forall on #gpu.block);
+//     contractions into 64 x 128 block tiles (scf.forall on #gpu.block);
 //   - bufferization and entry-point export as on the CPU (no static arena:
 //     intermediate buffers come from the runtime's allocator, which returns
 //     memory the device and the host can both address);

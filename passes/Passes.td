@@ -216,7 +216,7 @@ def XgenmmApplySchedule : Pass<"xgenmm-apply-schedule", "::mlir::ModuleOp"> {
     `xgenmm_tile_vec` (tile and vectorize the `xgenmm.matmul` contractions,
     on tensors) and `xgenmm_lower_vec` (lower the vector ops, after
     bufferization). The `gpu` schedule has `xgenmm_gpu_tile_blocks` (the
-    `xgenmm.matmul` contractions into 64 x 64 block tiles, on tensors).
+    `xgenmm.matmul` contractions into 64 x 128 block tiles, on tensors).
   }];
   let options = [
     Option<"schedule", "schedule", "std::string", /*default=*/"\"cpu\"",
@@ -540,7 +540,7 @@ def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
     one dense contraction tile marked `xgenmm.mma_tile`
     (`out[m, n] += a[m, k] * w[k, n]`, a and w f32 or bf16, out f32) becomes
     a `gpu.launch` with one block per tile (grid x over N, y over M) of 128
-    threads: 4 warps of 32 x 32, each 2 x 4 `nvvm.mma.sync` m16n8k16
+    threads (64 x 128 tiles): 4 warps of 32 x 64, each 2 x 8 `nvvm.mma.sync` m16n8k16
     bf16 x bf16 -> f32 per 16 of K, fragments read by `nvgpu.ldmatrix`
     (w's transposed); a and w staged through two shared buffers 32 of K at
     a time (the next step's global loads in flight during this step's
@@ -552,7 +552,7 @@ def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
 
     Tiles of one row of activations (a statically `1 x K`: decode, and the
     head over prefill's last position) become a matrix-vector kernel
-    instead: 256 threads per 64-column tile, 16-byte weight loads (8 bf16 or
+    instead: 256 threads per 128-column tile, 16-byte weight loads (8 bf16 or
     4 f32 columns per thread and row, 4 rows in flight), f32 sums reduced in
     shared memory; K split over grid y up to ~512 blocks in all, each slice
     adding to out atomically (one slice: a plain update).

@@ -1,7 +1,7 @@
 // Kernels of the GPU benchmark (benchmarks/gpu/GpuBench.cpp), compiled by
 // the same GPU code generation as the model (xgenmm-gpu-codegen-pipeline):
 //   @dense: out[m, n] += a[m, k] * w[k, n] (a f32, w bf16, out f32), the
-//           model's dense layers: 64 x 64 block tiles on bf16 tensor cores;
+//           model's dense layers: 64 x 128 block tiles on bf16 tensor cores;
 //   @matvec_<layer>: the same with one row of activations at Phi-3's decode
 //           shapes (static, as in the model): the matrix-vector kernel;
 //   @attention_<stage>: xgenmm.attention at the model's shapes (SigLIP per

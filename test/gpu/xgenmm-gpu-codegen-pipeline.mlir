@@ -11,13 +11,13 @@
 
 // NVVM: gpu.module @dense_gelu_kernel {
 // NVVM: llvm.mlir.global internal @__wg_dense_gelu_kernel_0() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<5120 x bf16>
-// NVVM: llvm.mlir.global internal @__wg_dense_gelu_kernel_1() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<4608 x bf16>
+// NVVM: llvm.mlir.global internal @__wg_dense_gelu_kernel_1() {addr_space = 3 : i32, alignment = 16 : i64} : !llvm.array<8704 x bf16>
 // NVVM: llvm.func @dense_gelu_kernel({{.*}} attributes {gpu.kernel, gpu.known_block_size = array<i32: 128, 1, 1>
-// NVVM: nvvm.read.ptx.sreg.ctaid.x
+// NVVM: nvvm.read.ptx.sreg.ctaid.y
 // NVVM: nvvm.barrier
 // NVVM-COUNT-2: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<row>, num = 4
-// NVVM-COUNT-2: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
-// NVVM-COUNT-8: nvvm.mma.sync {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>
+// NVVM-COUNT-4: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
+// NVVM-COUNT-16: nvvm.mma.sync {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>
 // NVVM: gpu.module @dense_gelu_kernel_0 {
 // NVVM: llvm.func @dense_gelu_kernel({{.*}} attributes {gpu.kernel, gpu.known_block_size = array<i32: 256, 1, 1>
 // NVVM: llvm.call @__nv_tanhf
@@ -32,13 +32,13 @@
 // SM90-SAME: .target sm_90
 // PTX-SAME: .entry dense_gelu_kernel(
 // PTX-SAME: .shared .align 16 .b8 __wg_dense_gelu_kernel_0[10240]
-// PTX-SAME: .shared .align 16 .b8 __wg_dense_gelu_kernel_1[9216]
+// PTX-SAME: .shared .align 16 .b8 __wg_dense_gelu_kernel_1[17408]
 // PTX-SAME: ld.global.v4.b32
 // PTX-SAME: st.shared.v4.b32
+// PTX-SAME: bar.sync
 // PTX-SAME: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-SAME: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// PTX-SAME: bar.sync
 // PTX: gpu.binary @dense_gelu_kernel_0 [
 // PTX-SAME: .entry dense_gelu_kernel(
 // PTX-NOT: mma.sync

@@ -22,15 +22,16 @@
 
 // CHECK-LABEL: func.func @plain
 // CHECK-NOT: linalg.generic
-// CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in (%{{.*}} = %c128{{.*}}) workgroup(%[[K:.*]] : memref<64x24xbf16, #gpu.address_space<workgroup>>, %[[V:.*]] : memref<16x72xbf16, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks({{.*}}) in ({{.*}}) threads({{.*}}) in (%{{.*}} = %c128{{.*}}) workgroup(%[[K:.*]] : memref<64x24xbf16, #gpu.address_space<workgroup>>, %[[V:.*]] : memref<64x24xbf16, #gpu.address_space<workgroup>>)
 // CHECK: scf.for
-// CHECK: memref.store %{{.*}}, %[[K]]
-// CHECK: memref.store %{{.*}}, %[[V]]
+// CHECK: vector.store %{{.*}}, %[[K]][%{{.*}}] {alignment = 16 : i64} : memref<64x24xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK: vector.store %{{.*}}, %[[V]][%{{.*}}] {alignment = 16 : i64} : memref<64x24xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
 // CHECK: gpu.barrier
-// CHECK-COUNT-8: nvvm.mma.sync
+// CHECK: nvgpu.ldmatrix %[[K]][%{{.*}}] {numTiles = 4 : i32, transpose = false}
+// CHECK-COUNT-2: nvvm.mma.sync
 // CHECK: gpu.shuffle xor
 // CHECK: math.exp
-// CHECK: vector.load %[[V]]
+// CHECK: nvgpu.ldmatrix %[[V]][%{{.*}}] {numTiles = 4 : i32, transpose = true}
 // CHECK: nvvm.mma.sync
 // CHECK: gpu.barrier
 // CHECK: scf.yield
@@ -49,7 +50,7 @@ func.func @plain(%q: tensor<?x70x48xf32>, %k: tensor<?x100x24xf32>, %v: tensor<?
 // Head dimension 72, padded to 80.
 // CHECK-LABEL: func.func @masked
 // CHECK: linalg.generic
-// CHECK: gpu.launch {{.*}} workgroup(%{{.*}} : memref<64x88xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<80x72xbf16, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch {{.*}} workgroup(%{{.*}} : memref<64x88xbf16, #gpu.address_space<workgroup>>, %{{.*}} : memref<64x88xbf16, #gpu.address_space<workgroup>>)
 // CHECK: memref.load %{{.*}} : memref<?x90xi1>
 // CHECK-NOT: linalg.generic
 // CHECK: return

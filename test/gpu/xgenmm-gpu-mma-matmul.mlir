@@ -4,7 +4,8 @@
 // RUN: xgenmm-opt %s --transform-preload-library=transform-library-paths=%xgenmm_src_root/passes/schedules/gpu.mlir \
 // RUN:   --transform-interpreter=entry-point=xgenmm_gpu_tile_blocks | FileCheck %s --check-prefix=TILE
 // The kernels executed by the SIMT emulator (test/gpu/Inputs/simt_emulator.py)
-// against float64: 70 rows (two row tiles, the second ragged); f32 weights
+// against float64: 70 x 200 (2 x 2 tiles, the last row and column tiles
+// ragged); f32 weights
 // with K = 60 (a ragged K step) and N = 36; w rows of 6 bytes (never
 // vector-loaded); a views at column offsets 2 (misaligned: element by
 // element, decided at run time) and 4 (16-byte aligned: vector loads). The
@@ -12,10 +13,10 @@
 // RUN: xgenmm-opt %s --xgenmm-apply-schedule="schedule=gpu entry-point=xgenmm_gpu_tile_blocks" \
 // RUN:   --one-shot-bufferize="bufferize-function-boundaries function-boundary-type-conversion=identity-layout-map" \
 // RUN:   -canonicalize -cse --xgenmm-gpu-mma-matmul --mlir-print-op-generic -o %t.generic.mlir
-// RUN: %if numpy %{ %numpy_python %S/Inputs/check_dense_kernels.py %t.generic.mlir dense:70:96:80 \
+// RUN: %if numpy %{ %numpy_python %S/Inputs/check_dense_kernels.py %t.generic.mlir dense:70:96:200 \
 // RUN:   f32_weights:65:60:36 narrow:33:40:3 slice2:70:64:64:72:2 slice4:70:64:64:72:4 %}
 
-// The schedule: one 64 x 64 output tile per block, K whole.
+// The schedule: one 64 x 128 output tile per block, K whole.
 // TILE-LABEL: func.func @dense
 // TILE: scf.forall (%{{.*}}, %{{.*}}) in (%{{.*}}, 2)
 // TILE: linalg.generic {{.*}} ins(%{{.*}}, %{{.*}} : tensor<?x96xf32>, tensor<96x?xbf16>) outs(%{{.*}} : tensor<?x?xf32>) attrs = {xgenmm.matmul, xgenmm.mma_tile}
@@ -25,32 +26,31 @@
 // two shared buffers as bf16 in 16-byte chunks (their alignment checked at
 // run time from the views' offsets), the next K step loaded while the
 // current one is multiplied; per warp and 16 of K 2 ldmatrix of a, 2
-// transposed ldmatrix of w, 2 x 4 mma.sync m16n8k16; the accumulators
+// transposed ldmatrix of w, 2 x 8 mma.sync m16n8k16; the accumulators
 // loaded from and stored to the out tile.
 // CHECK-LABEL: func.func @dense
 // CHECK-NOT: scf.forall
-// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c2, %{{.*}} = %{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%[[AS:.*]] : memref<2x64x40xbf16, #gpu.address_space<workgroup>>, %[[WS:.*]] : memref<2x32x72xbf16, #gpu.address_space<workgroup>>)
+// CHECK: gpu.launch blocks(%[[BX:.*]], %[[BY:.*]], %{{.*}}) in (%{{.*}} = %c2, %{{.*}} = %{{.*}}, %{{.*}} = %c1{{.*}}) threads(%[[TX:.*]], %{{.*}}, %{{.*}}) in (%{{.*}} = %c128, %{{.*}} = %c1{{.*}}, %{{.*}} = %c1{{.*}}) workgroup(%[[AS:.*]] : memref<2x64x40xbf16, #gpu.address_space<workgroup>>, %[[WS:.*]] : memref<2x32x136xbf16, #gpu.address_space<workgroup>>)
 // CHECK: memref.extract_strided_metadata %{{.*}} : memref<?x96xf32, strided<[96, 1], offset: ?>>
-// CHECK: memref.extract_strided_metadata %{{.*}} : memref<96x?xbf16, strided<[80, 1], offset: ?>>
-// CHECK-COUNT-32: memref.load %{{.*}} : memref<?x?xf32, strided<[80, 1], offset: ?>>
+// CHECK: memref.extract_strided_metadata %{{.*}} : memref<96x?xbf16, strided<[200, 1], offset: ?>>
+// CHECK-COUNT-64: memref.load %{{.*}} : memref<?x?xf32, strided<[200, 1], offset: ?>>
 // CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<?x96xf32, strided<[96, 1], offset: ?>>, vector<4xf32>
 // CHECK: arith.truncf %{{.*}} : vector<8xf32> to vector<8xbf16>
-// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<96x?xbf16, strided<[80, 1], offset: ?>>, vector<8xbf16>
+// CHECK: vector.load %{{.*}} {alignment = 16 : i64} : memref<96x?xbf16, strided<[200, 1], offset: ?>>, vector<8xbf16>
 // CHECK: vector.store %{{.*}}, %[[AS]][%{{.*}}] {alignment = 16 : i64} : memref<2x64x40xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
-// CHECK: vector.store %{{.*}}, %[[WS]][%{{.*}}] {alignment = 16 : i64} : memref<2x32x72xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
+// CHECK: vector.store %{{.*}}, %[[WS]][%{{.*}}] {alignment = 16 : i64} : memref<2x32x136xbf16, #gpu.address_space<workgroup>>, vector<8xbf16>
 // CHECK: gpu.barrier
 // CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} iter_args(
-// CHECK: scf.if %{{.*}} -> (vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>)
+// CHECK: scf.if %{{.*}} -> (vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>, vector<8xbf16>)
 // CHECK: nvgpu.ldmatrix %[[AS]][%{{.*}}] {numTiles = 4 : i32, transpose = false}
 // CHECK: nvgpu.ldmatrix %[[AS]][%{{.*}}] {numTiles = 4 : i32, transpose = false}
-// CHECK: nvgpu.ldmatrix %[[WS]][%{{.*}}] {numTiles = 4 : i32, transpose = true}
-// CHECK: nvgpu.ldmatrix %[[WS]][%{{.*}}] {numTiles = 4 : i32, transpose = true}
-// CHECK-COUNT-8: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
+// CHECK-COUNT-4: nvgpu.ldmatrix %[[WS]][%{{.*}}] {numTiles = 4 : i32, transpose = true}
+// CHECK-COUNT-16: nvvm.mma.sync A[{{.*}}] B[{{.*}}] C[{{.*}}] {layoutA = #nvvm.mma_layout<row>, layoutB = #nvvm.mma_layout<col>, multiplicandAPtxType = #nvvm.mma_type<bf16>, multiplicandBPtxType = #nvvm.mma_type<bf16>, shape = #nvvm.shape<m = 16, n = 8, k = 16>} : (i32, i32, f32) -> !llvm.struct<(f32, f32, f32, f32)>
 // CHECK: vector.store %{{.*}}, %[[AS]]
 // CHECK: vector.store %{{.*}}, %[[WS]]
 // CHECK: gpu.barrier
 // CHECK-NEXT: scf.yield
-// CHECK-COUNT-32: memref.store %{{.*}} : memref<?x?xf32, strided<[80, 1], offset: ?>>
+// CHECK-COUNT-64: memref.store %{{.*}} : memref<?x?xf32, strided<[200, 1], offset: ?>>
 // CHECK: gpu.terminator
 
 // f32 weights: two 16-byte loads per chunk of w as well.
@@ -64,16 +64,16 @@
 #A = affine_map<(d0, d1, d2) -> (d0, d2)>
 #W = affine_map<(d0, d1, d2) -> (d2, d1)>
 #C = affine_map<(d0, d1, d2) -> (d0, d1)>
-func.func @dense(%a: tensor<?x96xf32>, %w: tensor<96x80xbf16>, %c: tensor<?x80xf32>) -> tensor<?x80xf32> {
+func.func @dense(%a: tensor<?x96xf32>, %w: tensor<96x200xbf16>, %c: tensor<?x200xf32>) -> tensor<?x200xf32> {
   %r = linalg.generic {indexing_maps = [#A, #W, #C], iterator_types = ["parallel", "parallel", "reduction"]}
-      ins(%a, %w : tensor<?x96xf32>, tensor<96x80xbf16>) outs(%c : tensor<?x80xf32>) attrs = {xgenmm.matmul} {
+      ins(%a, %w : tensor<?x96xf32>, tensor<96x200xbf16>) outs(%c : tensor<?x200xf32>) attrs = {xgenmm.matmul} {
   ^bb0(%x: f32, %y: bf16, %acc: f32):
     %e = arith.extf %y : bf16 to f32
     %m = arith.mulf %x, %e : f32
     %s = arith.addf %acc, %m : f32
     linalg.yield %s : f32
-  } -> tensor<?x80xf32>
-  return %r : tensor<?x80xf32>
+  } -> tensor<?x200xf32>
+  return %r : tensor<?x200xf32>
 }
 
 func.func @f32_weights(%a: tensor<?x60xf32>, %w: tensor<60x36xf32>, %c: tensor<?x36xf32>) -> tensor<?x36xf32> {
