@@ -13,7 +13,9 @@
 //     activations (decode), a matrix-vector kernel with K split over blocks;
 //   - xgenmm-gpu-flash-attention: every attention chain one kernel on
 //     tensor cores with an online softmax (no score matrix in memory);
-//   - everything else (norms, softmax of int8-cache attention, RoPE, GELU, gathers,
+//   - xgenmm-gpu-row-reductions: row reductions (the norms' statistics,
+//     softmax's max and sum where attention is not fused) one block per row;
+//   - everything else (the norms' elementwise parts, RoPE, GELU, gathers,
 //     copies) as parallel loops, each outermost one a gpu.launch
 //     (xgenmm-gpu-map-loops);
 //   - kernels outlined into one gpu.module each, their math functions as
@@ -102,6 +104,7 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const GpuPipelineOptions &option
   if (options.fusedAttention)
     pm.addPass(createXgenmmGpuFlashAttention());
   pm.addPass(createXgenmmGpuMmaMatmul());
+  pm.addPass(createXgenmmGpuRowReductions());
   pm.addPass(createConvertLinalgToParallelLoopsPass());
   pm.addPass(createXgenmmGpuMapLoops());
   addCleanup(pm);

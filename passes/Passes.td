@@ -596,6 +596,29 @@ def XgenmmGpuFlashAttention : Pass<"xgenmm-gpu-flash-attention", "::mlir::Module
                            "::mlir::memref::MemRefDialect"];
 }
 
+def XgenmmGpuRowReductions : Pass<"xgenmm-gpu-row-reductions", "::mlir::ModuleOp"> {
+  let summary = "Turn row reductions (norm statistics, softmax max and sum) into one GPU block per row";
+  let description = [{
+    Runs on host code after bufferization, before the remaining linalg ops
+    become loops (`xgenmm-gpu-map-loops` would give each row of a reduction
+    one thread summing it alone). Every `linalg.generic` with buffer
+    semantics, projected-permutation maps and one reduction loop, the
+    innermost and absent from the outputs' maps, whose yielded values are
+    each `out (+) g(inputs)` for an associative, commutative combiner
+    (`arith.addf`, `maximumf`, `minimumf`, `maxnumf`, `minnumf` on f32/f64,
+    `addi` on i32) with the output argument used only there, becomes a
+    `gpu.launch` of one 256-thread block per row: each thread combines the
+    elements k = t, t + 256, ... (4 loads in flight), the warp combines by
+    shuffles, the block's 8 warps through shared memory, and thread 0
+    combines the result with the output's value (the reduction's init).
+    The order of the combinations changes (as in any parallel reduction).
+  }];
+  let dependentDialects = ["::mlir::gpu::GPUDialect",
+                           "::mlir::scf::SCFDialect",
+                           "::mlir::arith::ArithDialect",
+                           "::mlir::memref::MemRefDialect"];
+}
+
 def XgenmmGpuMapLoops : Pass<"xgenmm-gpu-map-loops", "::mlir::ModuleOp"> {
   let summary = "Map every outermost parallel loop of the host code to a GPU kernel";
   let description = [{

@@ -1,0 +1,263 @@
+//===- GpuRowReductions.cpp - row reductions as one block per row ---------===//
+//
+// The model's reductions outside attention and the dense layers are row
+// statistics: the layer norms' sum and sum of squared deviations (SigLIP,
+// the resampler; rows of 1152), the RMS norms' sum of squares (Phi-3; rows
+// of 3072), softmax's max and sum where attention is not fused. As loops
+// (xgenmm-gpu-map-loops) they were one thread per row, summing the row
+// alone: 729 threads for a SigLIP norm, each reading 1152 floats one after
+// the other with a stride of a row between neighbouring threads (every
+// load of a warp a different cache line), and in decode one thread reading
+// the 3072 of the only row.
+//
+// This pass turns every such linalg.generic into a gpu.launch of one
+// 256-thread block per row:
+//
+//   thread t: 4 accumulators (the combiner's identity), k = t, t + 256, ..
+//             in steps of 1024, the 4 rows' loads issued before their
+//             bodies (past the end: a clamped, discarded element);
+//   the 4 combined, then the warp's 32 by shuffles, then the block's 8
+//   warps through shared memory; thread 0 combines the result with the
+//   output's value (the reduction's init) and stores it.
+//
+// Matched: buffer semantics, projected-permutation maps, one reduction
+// loop, the innermost, not indexing the outputs, and every yielded value
+// `out_j (+) g(inputs)` for an associative, commutative combiner (+)
+// (addf, maximumf, minimumf, maxnumf, minnumf on f32/f64; addi on i32) whose
+// output argument
+// is used only there (so g reads no output). The order of the additions
+// changes (as in any parallel reduction).
+//
+//===----------------------------------------------------------------------===//
+#include "passes/GpuKernelUtils.h"
+#include "passes/Passes.h"
+
+#include "mlir/Dialect/Arith/IR/Arith.h"
+#include "mlir/Dialect/Arith/Utils/Utils.h"
+#include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
+#include "mlir/Dialect/MemRef/IR/MemRef.h"
+#include "mlir/Dialect/SCF/IR/SCF.h"
+#include "mlir/IR/IRMapping.h"
+
+#include <limits>
+
+namespace mlir::xgenmm {
+#define GEN_PASS_DEF_XGENMMGPUROWREDUCTIONS
+#include "passes/Passes.h.inc"
+} // namespace mlir::xgenmm
+
+using namespace mlir;
+using namespace mlir::xgenmm;
+
+namespace {
+
+using gpu_kernels::Emitter;
+
+constexpr int64_t kThreads = 256, kWarps = kThreads / 32, kUnroll = 4;
+
+/// The identity of a combiner, or null if the op is not one.
+TypedAttr identityOf(Operation *op) {
+  Type t = op->getResult(0).getType();
+  Builder b(op->getContext());
+  bool floatType = t.isF32() || t.isF64(); // what gpu.shuffle takes
+  double inf = std::numeric_limits<double>::infinity();
+  if (isa<arith::AddFOp>(op) && floatType)
+    return b.getFloatAttr(t, 0.0);
+  if (isa<arith::MaximumFOp, arith::MaxNumFOp>(op) && floatType)
+    return b.getFloatAttr(t, -inf);
+  if (isa<arith::MinimumFOp, arith::MinNumFOp>(op) && floatType)
+    return b.getFloatAttr(t, inf);
+  if (isa<arith::AddIOp>(op) && t.isInteger(32))
+    return b.getIntegerAttr(t, 0);
+  return nullptr;
+}
+
+/// The combiners of `g`'s outputs if `g` is a row reduction this pass
+/// handles (see the file comment), else an empty list.
+SmallVector<Operation *> matchRowReduction(linalg::GenericOp g) {
+  unsigned n = g.getNumLoops();
+  if (!g.hasPureBufferSemantics() || g.getNumReductionLoops() != 1 || n < 1 ||
+      g.getIteratorTypesArray()[n - 1] != utils::IteratorType::reduction ||
+      g.getNumDpsInits() == 0)
+    return {};
+  for (AffineMap m : g.getIndexingMapsArray())
+    if (!m.isProjectedPermutation())
+      return {};
+  for (OpOperand &init : g.getDpsInitsMutable())
+    if (g.getMatchingIndexingMap(&init).isFunctionOfDim(n - 1))
+      return {};
+  Block *body = g.getBody();
+  Operation *yield = body->getTerminator();
+  unsigned nIn = g.getNumDpsInputs();
+  SmallVector<Operation *> combiners;
+  for (unsigned j = 0; j < g.getNumDpsInits(); ++j) {
+    BlockArgument out = body->getArgument(nIn + j);
+    Operation *op = yield->getOperand(j).getDefiningOp();
+    if (!op || op->getBlock() != body || op->getNumOperands() != 2 || !identityOf(op) ||
+        !out.hasOneUse() || out.getUses().begin()->getOwner() != op ||
+        !op->getResult(0).hasOneUse() || op->getOperand(0) == op->getOperand(1))
+      return {};
+    combiners.push_back(op);
+  }
+  return combiners;
+}
+
+/// `x (+) y` with the combiner's kind and attributes.
+Value combine(OpBuilder &b, Location loc, Operation *combiner, Value x, Value y) {
+  OperationState state(loc, combiner->getName());
+  state.addOperands({x, y});
+  state.addTypes(x.getType());
+  state.addAttributes(combiner->getAttrs());
+  return b.create(state)->getResult(0);
+}
+
+void emitRowReduction(linalg::GenericOp g, ArrayRef<Operation *> combiners) {
+  OpBuilder b(g);
+  Location loc = g.getLoc();
+  Emitter e{b, loc};
+  unsigned n = g.getNumLoops(), nIn = g.getNumDpsInputs(), nOut = g.getNumDpsInits();
+  SmallVector<Value> extents;
+  for (Range r : cast<linalg::LinalgOp>(g.getOperation()).createLoopRanges(b, loc))
+    extents.push_back(getValueOrCreateConstantIndexOp(b, loc, r.size));
+  Value depth = extents[n - 1];
+  Value rows = e.cst(1);
+  for (unsigned d = 0; d + 1 < n; ++d)
+    rows = arith::MulIOp::create(b, loc, rows, extents[d]);
+
+  auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
+  SmallVector<Type> partials;
+  for (Operation *c : combiners)
+    partials.push_back(MemRefType::get({kWarps}, c->getResult(0).getType(),
+                                       MemRefLayoutAttrInterface(), workgroup));
+  Value one = e.cst(1);
+  auto launch = gpu::LaunchOp::create(b, loc, rows, one, one, e.cst(kThreads), one, one,
+                                      /*dynamicSharedMemorySize=*/nullptr,
+                                      /*asyncTokenType=*/nullptr, ValueRange{}, partials);
+  launch->setAttr("xgenmm.kernel", b.getStringAttr("row_reduction"));
+  b.setInsertionPointToStart(&launch.getBody().front());
+  gpu::TerminatorOp::create(b, loc);
+  b.setInsertionPointToStart(&launch.getBody().front());
+  Value tid = launch.getThreadIds().x;
+
+  // The row's parallel indices (the block id, delinearized).
+  SmallVector<Value> ivs(n);
+  Value rest = launch.getBlockIds().x;
+  for (int d = static_cast<int>(n) - 2; d >= 0; --d) {
+    ivs[d] = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, extents[d]).getResult();
+    if (d > 0)
+      rest = arith::DivUIOp::create(b, loc, rest, extents[d]);
+  }
+  auto indicesOf = [&](OpOperand &operand) {
+    SmallVector<Value> indices;
+    for (AffineExpr expr : g.getMatchingIndexingMap(&operand).getResults())
+      indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+    return indices;
+  };
+
+  // Per thread: kUnroll accumulators per output.
+  SmallVector<Value> init;
+  for (int u = 0; u < kUnroll; ++u)
+    for (Operation *c : combiners)
+      init.push_back(arith::ConstantOp::create(b, loc, identityOf(c)));
+  auto loop = scf::ForOp::create(b, loc, tid, depth, e.cst(kThreads * kUnroll), init);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(loop.getBody());
+    Value last = arith::SubIOp::create(b, loc, depth, one);
+    Block *body = g.getBody();
+    SmallVector<Value> valid(kUnroll);
+    SmallVector<IRMapping> maps(kUnroll);
+    // All loads first: kUnroll elements in flight per thread.
+    for (int u = 0; u < kUnroll; ++u) {
+      Value k = e.add(loop.getInductionVar(), u * kThreads);
+      valid[u] = e.lt(k, depth);
+      ivs[n - 1] = arith::MinUIOp::create(b, loc, k, last);
+      for (unsigned i = 0; i < nIn; ++i) {
+        OpOperand &in = g->getOpOperand(i);
+        Value v = in.get();
+        if (isa<MemRefType>(v.getType()))
+          v = memref::LoadOp::create(b, loc, v, indicesOf(in));
+        maps[u].map(body->getArgument(i), v);
+      }
+      for (unsigned j = 0; j < nOut; ++j)
+        maps[u].map(body->getArgument(nIn + j), loop.getRegionIterArgs()[u * nOut + j]);
+      // linalg.index of the reduction dimension: this element's k.
+      for (Operation &op : body->without_terminator())
+        if (auto index = dyn_cast<linalg::IndexOp>(op))
+          maps[u].map(index.getResult(), ivs[index.getDim()]);
+    }
+    SmallVector<Value> next;
+    for (int u = 0; u < kUnroll; ++u) {
+      for (Operation &op : body->without_terminator())
+        if (!isa<linalg::IndexOp>(op))
+          b.clone(op, maps[u]);
+      for (unsigned j = 0; j < nOut; ++j) {
+        Value old = loop.getRegionIterArgs()[u * nOut + j];
+        Value updated = maps[u].lookup(body->getTerminator()->getOperand(j));
+        next.push_back(arith::SelectOp::create(b, loc, valid[u], updated, old));
+      }
+    }
+    scf::YieldOp::create(b, loc, next);
+  }
+
+  // Thread, warp, block.
+  Value warp = e.div(tid, 32), lane = e.rem(tid, 32);
+  SmallVector<Value> totals;
+  for (unsigned j = 0; j < nOut; ++j) {
+    Value acc = loop.getResult(j);
+    for (int u = 1; u < kUnroll; ++u)
+      acc = combine(b, loc, combiners[j], acc, loop.getResult(u * nOut + j));
+    for (int32_t offset : {16, 8, 4, 2, 1})
+      acc = combine(b, loc, combiners[j], acc,
+                    gpu::ShuffleOp::create(b, loc, acc, offset, 32, gpu::ShuffleMode::XOR)
+                        .getShuffleResult());
+    totals.push_back(acc);
+  }
+  auto laneZero = scf::IfOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, lane, e.cst(0)));
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(laneZero.thenBlock());
+    for (unsigned j = 0; j < nOut; ++j)
+      memref::StoreOp::create(b, loc, totals[j], launch.getWorkgroupAttributions()[j],
+                              ValueRange{warp});
+  }
+  gpu::BarrierOp::create(b, loc);
+  auto threadZero = scf::IfOp::create(
+      b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, e.cst(0)));
+  OpBuilder::InsertionGuard guard(b);
+  b.setInsertionPointToStart(threadZero.thenBlock());
+  for (unsigned j = 0; j < nOut; ++j) {
+    Value shared = launch.getWorkgroupAttributions()[j];
+    Value total = memref::LoadOp::create(b, loc, shared, ValueRange{e.cst(0)});
+    for (int64_t w = 1; w < kWarps; ++w)
+      total = combine(b, loc, combiners[j], total,
+                      memref::LoadOp::create(b, loc, shared, ValueRange{e.cst(w)}));
+    OpOperand &out = *g.getDpsInitOperand(j);
+    SmallVector<Value> indices = indicesOf(out);
+    Value initial = memref::LoadOp::create(b, loc, out.get(), indices);
+    memref::StoreOp::create(b, loc, combine(b, loc, combiners[j], initial, total), out.get(),
+                            indices);
+  }
+}
+
+struct XgenmmGpuRowReductionsPass
+    : xgenmm::impl::XgenmmGpuRowReductionsBase<XgenmmGpuRowReductionsPass> {
+  void runOnOperation() override {
+    SmallVector<std::pair<linalg::GenericOp, SmallVector<Operation *>>> work;
+    getOperation()->walk([&](linalg::GenericOp g) {
+      if (g->getParentOfType<gpu::LaunchOp>())
+        return;
+      SmallVector<Operation *> combiners = matchRowReduction(g);
+      if (!combiners.empty())
+        work.push_back({g, combiners});
+    });
+    for (auto &[g, combiners] : work) {
+      emitRowReduction(g, combiners);
+      g.erase();
+    }
+  }
+};
+
+} // namespace
