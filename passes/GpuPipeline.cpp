@@ -5,6 +5,8 @@
 // marked `xgenmm.matmul`):
 //   - the GPU schedule (passes/schedules/gpu.mlir) tiles the dense
 //     contractions into 64 x 128 block tiles (scf.forall on #gpu.block);
+//   - xgenmm-gpu-fuse-elementwise: cheap elementwise producers into their
+//     consumers, one fill per accumulator (every op left is a launch);
 //   - bufferization and entry-point export as on the CPU (no static arena:
 //     intermediate buffers come from the runtime's allocator, which returns
 //     memory the device and the host can both address);
@@ -14,7 +16,8 @@
 //   - xgenmm-gpu-flash-attention: every attention chain one kernel on
 //     tensor cores with an online softmax (no score matrix in memory);
 //   - xgenmm-gpu-row-reductions: row reductions (the norms' statistics,
-//     softmax's max and sum where attention is not fused) one block per row;
+//     softmax's max and sum where attention is not fused) one block per row,
+//     with the fill before and the elementwise step after (a norm's apply);
 //   - everything else (the norms' elementwise parts, RoPE, GELU, gathers,
 //     copies) as parallel loops, each outermost one a gpu.launch
 //     (xgenmm-gpu-map-loops);
@@ -76,6 +79,10 @@ void buildGpuCodegenPipeline(OpPassManager &pm, const GpuPipelineOptions &option
   tile.entryPoint = "xgenmm_gpu_tile_blocks";
   pm.addPass(createXgenmmApplySchedule(tile));
   addCleanup(pm);
+  // Fewer launches: cheap elementwise producers into their consumers, one
+  // fill per accumulator (after the last CSE, which would merge the fills).
+  pm.addPass(createXgenmmGpuFuseElementwise());
+  pm.addPass(bufferization::createEmptyTensorEliminationPass());
 
   // Bufferization and the entry points' C ABI, as on the CPU.
   bufferization::OneShotBufferizePassOptions bufferize;

@@ -547,7 +547,14 @@ def XgenmmGpuMmaMatmul : Pass<"xgenmm-gpu-mma-matmul", "::mlir::ModuleOp"> {
     mma, one barrier per step), in 16-byte chunks where in bounds and
     aligned (the view's offset checked at run time), element by element
     and zero-filled past the edges otherwise, so every M, N and K works.
-    The accumulators start from the out tile (the layer's bias or residual).
+    The accumulators start from the out tile (the layer's bias or residual);
+    where the op writing the whole output just before is elementwise (a
+    fill, the bias broadcast, residual + bias; identity output map, inputs
+    not views of the output, nothing in between using the output or writing
+    its inputs) the kernel computes that value per element instead and the
+    op goes, and likewise an elementwise in-place update of the output just
+    after (the layer's epilogue, GELU) is applied before the stores: two
+    launches and two passes over the output fewer per layer.
     Activations are rounded to bf16 on the way to shared memory.
 
     Tiles of one row of activations (a statically `1 x K`: decode, and the
@@ -596,6 +603,36 @@ def XgenmmGpuFlashAttention : Pass<"xgenmm-gpu-flash-attention", "::mlir::Module
                            "::mlir::memref::MemRefDialect"];
 }
 
+def XgenmmGpuFuseElementwise : Pass<"xgenmm-gpu-fuse-elementwise", "::mlir::ModuleOp"> {
+  let summary = "Fuse elementwise producers and duplicate fills to save GPU kernel launches";
+  let description = [{
+    Runs on tensors before the GPU pipeline bufferizes. Every remaining
+    linalg op becomes a kernel launch there, and decode is launch-bound, so
+    an all-parallel `linalg.generic` is fused (upstream elementwise fusion)
+    into the generic that reads it where recomputing it costs less than a
+    launch: its result has that one use, or it reads no tensor (RoPE's
+    cos / sin of the position), or it is a broadcast of at most four ops
+    (the norms' scale by 1 / n). Consumers are all-parallel generics or
+    reductions with one input indexed by the reduction loops (row
+    statistics); ops with an `xgenmm.*` mark (dense layers, epilogues,
+    attention's mask) and contractions (attention's chain, which
+    `xgenmm-gpu-flash-attention` matches op by op) are never fused.
+    Consumers must also write new (or freshly filled) tensors and not read
+    a contraction's result (attention's mask step).
+    A multi-result generic whose results are stacked along a unit dimension
+    of a new tensor by a chain of `tensor.insert_slice` (RoPE's two rotated
+    halves) becomes one generic over the stacked tensor that selects the
+    result by the index along that dimension (one kernel, no copies).
+    Every use of a multiply-used `linalg.fill` gets its own fill (on the
+    same `tensor.empty`: one accumulator filled in place each rather than
+    one filled and copied), and a generic result inserted into a bigger
+    tensor gets its own `tensor.empty` for `eliminate-empty-tensors`, which
+    the pipeline runs next.
+  }];
+  let dependentDialects = ["::mlir::linalg::LinalgDialect",
+                           "::mlir::tensor::TensorDialect"];
+}
+
 def XgenmmGpuRowReductions : Pass<"xgenmm-gpu-row-reductions", "::mlir::ModuleOp"> {
   let summary = "Turn row reductions (norm statistics, softmax max and sum) into one GPU block per row";
   let description = [{
@@ -612,6 +649,13 @@ def XgenmmGpuRowReductions : Pass<"xgenmm-gpu-row-reductions", "::mlir::ModuleOp
     shuffles, the block's 8 warps through shared memory, and thread 0
     combines the result with the output's value (the reduction's init).
     The order of the combinations changes (as in any parallel reduction).
+    A constant `linalg.fill` of an output just before (nothing in between
+    touching its allocation) becomes the init and goes; the all-parallel
+    generic that next reads the outputs over the same rows (a norm's apply
+    step; same buffers and maps as written, its own outputs read by
+    neither op, only memory-effect-free ops and allocations in between)
+    runs in the same kernel after the row's totals, which then takes its
+    place.
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",
