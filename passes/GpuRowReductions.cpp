@@ -20,8 +20,22 @@
 //   warps through shared memory; thread 0 combines the result with the
 //   output's value (the reduction's init) and stores it.
 //
+// Two neighbours join the kernel (a norm is then one launch where it was
+// up to five):
+//   - a constant linalg.fill of an output just before (nothing in between
+//     touching its allocation): the constant is the init, the fill goes;
+//   - the all-parallel generic that next reads the outputs (a norm's apply
+//     step), over the same rows: after the totals, thread 0 stores them to
+//     shared memory too, and the block runs the consumer over its row, 4
+//     elements per thread in flight; the kernel takes the consumer's place
+//     (only memory-effect-free ops and allocations in between). The
+//     consumer must read the outputs exactly as they are written (same
+//     buffer and map) and write, with permutation maps, buffers that
+//     neither op reads.
+//
 // Matched: buffer semantics, projected-permutation maps, one reduction
-// loop, the innermost, not indexing the outputs, and every yielded value
+// loop, the innermost, not indexing the outputs (whose maps are
+// permutations of the other loops), and every yielded value
 // `out_j (+) g(inputs)` for an associative, commutative combiner (+)
 // (addf, maximumf, minimumf, maxnumf, minnumf on f32/f64; addi on i32) whose
 // output argument
@@ -39,6 +53,9 @@
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/IR/IRMapping.h"
+#include "mlir/IR/Matchers.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <limits>
 
@@ -84,9 +101,13 @@ SmallVector<Operation *> matchRowReduction(linalg::GenericOp g) {
   for (AffineMap m : g.getIndexingMapsArray())
     if (!m.isProjectedPermutation())
       return {};
-  for (OpOperand &init : g.getDpsInitsMutable())
-    if (g.getMatchingIndexingMap(&init).isFunctionOfDim(n - 1))
+  // Each output element is one row's: the map is a permutation of the
+  // parallel loops (else rows would race on an element).
+  for (OpOperand &init : g.getDpsInitsMutable()) {
+    AffineMap m = g.getMatchingIndexingMap(&init);
+    if (m.getNumResults() != n - 1 || m.isFunctionOfDim(n - 1))
       return {};
+  }
   Block *body = g.getBody();
   Operation *yield = body->getTerminator();
   unsigned nIn = g.getNumDpsInputs();
@@ -103,6 +124,101 @@ SmallVector<Operation *> matchRowReduction(linalg::GenericOp g) {
   return combiners;
 }
 
+/// The allocation a memref view is taken from (through view-like ops), or
+/// the value itself.
+Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `op` (or an op nested in it) uses a memref taken from `root`.
+bool uses(Operation *op, Value root) {
+  bool found = false;
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (isa<MemRefType>(v.getType()) && rootOf(v) == root)
+        found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
+
+/// A constant fill of exactly `buffer` that the reduction can absorb: the
+/// nearest earlier op in the block writing it, with nothing in between
+/// touching the buffer's allocation (a local one; anything else may alias).
+linalg::FillOp absorbableFill(linalg::GenericOp g, Value buffer) {
+  Value root = rootOf(buffer);
+  if (!root.getDefiningOp<memref::AllocOp>())
+    return {};
+  for (Operation *op = g->getPrevNode(); op; op = op->getPrevNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(op);
+    if (fill && fill.hasPureBufferSemantics() && fill.getDpsInits()[0] == buffer &&
+        matchPattern(fill.getDpsInputs()[0], m_Constant()) &&
+        fill.getDpsInputs()[0].getType() ==
+            cast<MemRefType>(buffer.getType()).getElementType())
+      return fill;
+    if (uses(op, root))
+      return {};
+  }
+  return {};
+}
+
+/// An all-parallel generic over the same rows that reads the reduction's
+/// results (e.g. a norm's apply step), if it can run in the reduction's
+/// kernel after the row's total: the next op in the block that reads an
+/// output of `g`, with only memory-effect-free ops before it; reading the
+/// outputs exactly as `g` writes them (same buffer, same map); writing
+/// buffers (with permutation maps) that nothing of `g` or its own inputs
+/// reads; none of its inputs written by `g` otherwise.
+linalg::GenericOp fusableConsumer(linalg::GenericOp g) {
+  unsigned n = g.getNumLoops();
+  SmallVector<Value> roots;
+  for (OpOperand &operand : g->getOpOperands())
+    if (isa<MemRefType>(operand.get().getType()))
+      roots.push_back(rootOf(operand.get()));
+  for (Operation *op = g->getNextNode(); op; op = op->getNextNode()) {
+    auto c = dyn_cast<linalg::GenericOp>(op);
+    bool readsResult = false;
+    for (OpOperand &out : g.getDpsInitsMutable())
+      if (uses(op, rootOf(out.get())))
+        readsResult = true;
+    if (!readsResult) {
+      if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
+        continue;
+      return {};
+    }
+    if (!c || !c.hasPureBufferSemantics() || c.getNumLoops() != n ||
+        c.getNumParallelLoops() != n || c->getNumRegions() != 1)
+      return {};
+    for (NamedAttribute attr : c->getDiscardableAttrs())
+      if (attr.getName().strref().starts_with("xgenmm."))
+        return {};
+    for (OpOperand &operand : c->getOpOperands()) {
+      AffineMap m = c.getMatchingIndexingMap(&operand);
+      if (!m.isProjectedPermutation())
+        return {};
+      Value root = rootOf(operand.get());
+      if (c.isDpsInit(&operand)) {
+        if (!m.isPermutation() || llvm::is_contained(roots, root))
+          return {};
+        for (OpOperand *in : c.getDpsInputOperands())
+          if (rootOf(in->get()) == root)
+            return {};
+        continue;
+      }
+      for (OpOperand &out : g.getDpsInitsMutable()) {
+        if (rootOf(out.get()) != root)
+          continue;
+        if (operand.get() != out.get() || m != g.getMatchingIndexingMap(&out))
+          return {};
+      }
+    }
+    return c;
+  }
+  return {};
+}
+
 /// `x (+) y` with the combiner's kind and attributes.
 Value combine(OpBuilder &b, Location loc, Operation *combiner, Value x, Value y) {
   OperationState state(loc, combiner->getName());
@@ -112,8 +228,13 @@ Value combine(OpBuilder &b, Location loc, Operation *combiner, Value x, Value y)
   return b.create(state)->getResult(0);
 }
 
-void emitRowReduction(linalg::GenericOp g, ArrayRef<Operation *> combiners) {
-  OpBuilder b(g);
+/// `g` as one block per row; `fills[j]`, if set, the constant fill of
+/// output j absorbed (its value is the init); `c`, if set, a consumer from
+/// fusableConsumer run by the same block after the row's totals (the
+/// kernel is then emitted at its place).
+void emitRowReduction(linalg::GenericOp g, ArrayRef<Operation *> combiners,
+                      ArrayRef<linalg::FillOp> fills, linalg::GenericOp c) {
+  OpBuilder b(c ? c.getOperation() : g.getOperation());
   Location loc = g.getLoc();
   Emitter e{b, loc};
   unsigned n = g.getNumLoops(), nIn = g.getNumDpsInputs(), nOut = g.getNumDpsInits();
@@ -124,6 +245,11 @@ void emitRowReduction(linalg::GenericOp g, ArrayRef<Operation *> combiners) {
   Value rows = e.cst(1);
   for (unsigned d = 0; d + 1 < n; ++d)
     rows = arith::MulIOp::create(b, loc, rows, extents[d]);
+  Value consumerDepth;
+  if (c)
+    consumerDepth = getValueOrCreateConstantIndexOp(
+        b, loc,
+        cast<linalg::LinalgOp>(c.getOperation()).createLoopRanges(b, loc)[n - 1].size);
 
   auto workgroup = gpu::AddressSpaceAttr::get(b.getContext(), gpu::AddressSpace::Workgroup);
   SmallVector<Type> partials;
@@ -226,19 +352,83 @@ void emitRowReduction(linalg::GenericOp g, ArrayRef<Operation *> combiners) {
   gpu::BarrierOp::create(b, loc);
   auto threadZero = scf::IfOp::create(
       b, loc, arith::CmpIOp::create(b, loc, arith::CmpIPredicate::eq, tid, e.cst(0)));
-  OpBuilder::InsertionGuard guard(b);
-  b.setInsertionPointToStart(threadZero.thenBlock());
-  for (unsigned j = 0; j < nOut; ++j) {
-    Value shared = launch.getWorkgroupAttributions()[j];
-    Value total = memref::LoadOp::create(b, loc, shared, ValueRange{e.cst(0)});
-    for (int64_t w = 1; w < kWarps; ++w)
-      total = combine(b, loc, combiners[j], total,
-                      memref::LoadOp::create(b, loc, shared, ValueRange{e.cst(w)}));
-    OpOperand &out = *g.getDpsInitOperand(j);
-    SmallVector<Value> indices = indicesOf(out);
-    Value initial = memref::LoadOp::create(b, loc, out.get(), indices);
-    memref::StoreOp::create(b, loc, combine(b, loc, combiners[j], initial, total), out.get(),
-                            indices);
+  {
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(threadZero.thenBlock());
+    for (unsigned j = 0; j < nOut; ++j) {
+      Value shared = launch.getWorkgroupAttributions()[j];
+      Value total = memref::LoadOp::create(b, loc, shared, ValueRange{e.cst(0)});
+      for (int64_t w = 1; w < kWarps; ++w)
+        total = combine(b, loc, combiners[j], total,
+                        memref::LoadOp::create(b, loc, shared, ValueRange{e.cst(w)}));
+      OpOperand &out = *g.getDpsInitOperand(j);
+      SmallVector<Value> indices = indicesOf(out);
+      linalg::FillOp fill = fills[j];
+      Value initial = fill ? b.clone(*fill.getDpsInputs()[0].getDefiningOp())->getResult(0)
+                               : memref::LoadOp::create(b, loc, out.get(), indices).getResult();
+      Value final = combine(b, loc, combiners[j], initial, total);
+      memref::StoreOp::create(b, loc, final, out.get(), indices);
+      // For the consumer: every thread reads it after the barrier below
+      // (only thread 0 reads the partials between the two barriers).
+      if (c)
+        memref::StoreOp::create(b, loc, final, shared, ValueRange{e.cst(0)});
+    }
+  }
+  if (!c)
+    return;
+
+  // The consumer over the row: 4 elements per thread in flight, as above.
+  gpu::BarrierOp::create(b, loc);
+  SmallVector<Value> finals;
+  for (unsigned j = 0; j < nOut; ++j)
+    finals.push_back(memref::LoadOp::create(b, loc, launch.getWorkgroupAttributions()[j],
+                                            ValueRange{e.cst(0)}));
+  auto rowLoop = scf::ForOp::create(b, loc, tid, consumerDepth, e.cst(kThreads * kUnroll));
+  b.setInsertionPointToStart(rowLoop.getBody());
+  Value last = arith::SubIOp::create(b, loc, consumerDepth, one);
+  Block *body = c.getBody();
+  auto cIndices = [&](OpOperand &operand) {
+    SmallVector<Value> indices;
+    for (AffineExpr expr : c.getMatchingIndexingMap(&operand).getResults())
+      indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+    return indices;
+  };
+  SmallVector<Value> valid(kUnroll);
+  SmallVector<SmallVector<Value>> at(kUnroll);
+  SmallVector<IRMapping> maps(kUnroll);
+  for (int u = 0; u < kUnroll; ++u) {
+    Value k = e.add(rowLoop.getInductionVar(), u * kThreads);
+    valid[u] = e.lt(k, consumerDepth);
+    ivs[n - 1] = arith::MinUIOp::create(b, loc, k, last);
+    at[u] = ivs;
+    for (OpOperand &operand : c->getOpOperands()) {
+      BlockArgument arg = body->getArgument(operand.getOperandNumber());
+      Value v = operand.get();
+      auto result = llvm::find(g.getDpsInits(), v);
+      if (!c.isDpsInit(&operand) && result != g.getDpsInits().end())
+        maps[u].map(arg, finals[result - g.getDpsInits().begin()]);
+      else if (!isa<MemRefType>(v.getType()))
+        maps[u].map(arg, v);
+      else if (!arg.use_empty())
+        maps[u].map(arg, memref::LoadOp::create(b, loc, v, cIndices(operand)));
+    }
+    for (Operation &op : body->without_terminator())
+      if (auto index = dyn_cast<linalg::IndexOp>(op))
+        maps[u].map(index.getResult(), ivs[index.getDim()]);
+  }
+  for (int u = 0; u < kUnroll; ++u) {
+    for (Operation &op : body->without_terminator())
+      if (!isa<linalg::IndexOp>(op))
+        b.clone(op, maps[u]);
+    auto store = scf::IfOp::create(b, loc, valid[u]);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(store.thenBlock());
+    ivs = at[u];
+    for (unsigned j = 0; j < c.getNumDpsInits(); ++j) {
+      OpOperand &out = *c.getDpsInitOperand(j);
+      memref::StoreOp::create(b, loc, maps[u].lookup(body->getTerminator()->getOperand(j)),
+                              out.get(), cIndices(out));
+    }
   }
 }
 
@@ -254,8 +444,17 @@ struct XgenmmGpuRowReductionsPass
         work.push_back({g, combiners});
     });
     for (auto &[g, combiners] : work) {
-      emitRowReduction(g, combiners);
+      SmallVector<linalg::FillOp> fills;
+      for (Value out : g.getDpsInits())
+        fills.push_back(absorbableFill(g, out));
+      linalg::GenericOp c = fusableConsumer(g);
+      emitRowReduction(g, combiners, fills, c);
+      for (linalg::FillOp fill : fills)
+        if (fill)
+          fill.erase();
       g.erase();
+      if (c)
+        c.erase();
     }
   }
 };

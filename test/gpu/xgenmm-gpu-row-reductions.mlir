@@ -119,6 +119,159 @@ func.func @output_read_twice(%x: tensor<?x64xf32>, %init: tensor<?xf32>) -> tens
   return %r : tensor<?xf32>
 }
 
+// An RMS norm as lowered: the fill of the sum, the sum of squares, the
+// apply step reading the sum (scale folded in). One launch: the fill's
+// constant is the init; after the row's total the same block normalizes
+// the row (4 elements per thread in flight), in the apply step's place.
+// CHECK-LABEL: func.func @rms_norm
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c3072 step %c1024 iter_args
+// CHECK: gpu.barrier
+// CHECK: scf.if
+// CHECK: memref.store %{{.*}}, %{{.*}}[%c0{{.*}}] : memref<8xf32, #gpu.address_space<workgroup>>
+// CHECK: gpu.barrier
+// CHECK: memref.load %{{.*}}[%c0{{.*}}] : memref<8xf32, #gpu.address_space<workgroup>>
+// CHECK: scf.for %{{.*}} = %{{.*}} to %c3072{{.*}} step %c1024{{.*}} {
+// CHECK-COUNT-4: math.rsqrt
+// CHECK: xgenmm.kernel = "row_reduction"
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @rms_norm(%x: tensor<?x3072xf32>, %w: tensor<3072xf32>) -> tensor<?x3072xf32> {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %inv = arith.constant 3.25520833e-04 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x3072xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %ss = linalg.generic {indexing_maps = [#R2, #S2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x3072xf32>) outs(%z : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %o0 = tensor.empty(%n) : tensor<?x3072xf32>
+  %o = linalg.generic {indexing_maps = [#R2, #S2, #C2, #R2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %ss, %w : tensor<?x3072xf32>, tensor<?xf32>, tensor<3072xf32>) outs(%o0 : tensor<?x3072xf32>) {
+  ^bb0(%a: f32, %s: f32, %g: f32, %out: f32):
+    %m = arith.mulf %s, %inv : f32
+    %v = arith.addf %m, %eps : f32
+    %r = math.rsqrt %v : f32
+    %y = arith.mulf %a, %r : f32
+    %yw = arith.mulf %y, %g : f32
+    linalg.yield %yw : f32
+  } -> tensor<?x3072xf32>
+  return %o : tensor<?x3072xf32>
+}
+
+// A softmax numerator over ragged rows of 45: the fill is -inf, the
+// consumer reads the row's max and writes a second output too (its max,
+// broadcast), and uses the column index.
+// CHECK-LABEL: func.func @shifted_exp
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch
+// CHECK: arith.maximumf
+// CHECK: math.exp
+// CHECK-NOT: linalg.generic
+// CHECK: return
+func.func @shifted_exp(%x: tensor<?x45xf32>) -> (tensor<?x45xf32>, tensor<?x45xf32>) {
+  %c0 = arith.constant 0 : index
+  %ninf = arith.constant 0xFF800000 : f32
+  %n = tensor.dim %x, %c0 : tensor<?x45xf32>
+  %e = tensor.empty(%n) : tensor<?xf32>
+  %z = linalg.fill ins(%ninf : f32) outs(%e : tensor<?xf32>) -> tensor<?xf32>
+  %mx = linalg.generic {indexing_maps = [#R2, #S2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<?x45xf32>) outs(%z : tensor<?xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %s = arith.maximumf %acc, %a : f32
+    linalg.yield %s : f32
+  } -> tensor<?xf32>
+  %o0 = tensor.empty(%n) : tensor<?x45xf32>
+  %o:2 = linalg.generic {indexing_maps = [#R2, #S2, #R2, #R2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %mx : tensor<?x45xf32>, tensor<?xf32>) outs(%o0, %o0 : tensor<?x45xf32>, tensor<?x45xf32>) {
+  ^bb0(%a: f32, %m: f32, %out: f32, %out2: f32):
+    %j = linalg.index 1 : index
+    %ji = arith.index_cast %j : index to i32
+    %jf = arith.sitofp %ji : i32 to f32
+    %d = arith.subf %a, %m : f32
+    %p = math.exp %d : f32
+    %pj = arith.addf %p, %jf : f32
+    linalg.yield %pj, %m : f32, f32
+  } -> (tensor<?x45xf32>, tensor<?x45xf32>)
+  return %o#0, %o#1 : tensor<?x45xf32>, tensor<?x45xf32>
+}
+
+// Left apart (on buffers, as the pass sees them): a consumer writing the
+// reduction's input in place (another block may still be reading it); a
+// store between the reduction and its consumer; a fill with a read of its
+// buffer before the reduction (kept, and the init loaded).
+// CHECK-LABEL: func.func @consumer_writes_input
+// CHECK-NOT: linalg.fill
+// CHECK: gpu.launch
+// CHECK: linalg.generic
+// CHECK-LABEL: func.func @store_between
+// CHECK: gpu.launch
+// CHECK: memref.store
+// CHECK: linalg.generic
+// CHECK-LABEL: func.func @fill_read_before
+// CHECK: linalg.fill
+// CHECK: memref.load
+// CHECK: gpu.launch
+func.func @consumer_writes_input(%x: memref<4x64xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<4xf32>)
+  linalg.generic {indexing_maps = [#R2, #S2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x64xf32>) outs(%acc : memref<4xf32>) {
+  ^bb0(%a: f32, %s: f32):
+    %t = arith.addf %s, %a : f32
+    linalg.yield %t : f32
+  }
+  linalg.generic {indexing_maps = [#S2, #R2], iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<4xf32>) outs(%x : memref<4x64xf32>) {
+  ^bb0(%s: f32, %a: f32):
+    %t = arith.subf %a, %s : f32
+    linalg.yield %t : f32
+  }
+  return
+}
+func.func @store_between(%x: memref<4x64xf32>, %y: memref<4x64xf32>, %flag: memref<1xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<4xf32>)
+  linalg.generic {indexing_maps = [#R2, #S2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x64xf32>) outs(%acc : memref<4xf32>) {
+  ^bb0(%a: f32, %s: f32):
+    %t = arith.addf %s, %a : f32
+    linalg.yield %t : f32
+  }
+  memref.store %zero, %flag[%c0] : memref<1xf32>
+  linalg.generic {indexing_maps = [#S2, #R2], iterator_types = ["parallel", "parallel"]}
+      ins(%acc : memref<4xf32>) outs(%y : memref<4x64xf32>) {
+  ^bb0(%s: f32, %a: f32):
+    linalg.yield %s : f32
+  }
+  return
+}
+func.func @fill_read_before(%x: memref<4x64xf32>, %out: memref<1xf32>) {
+  %c0 = arith.constant 0 : index
+  %zero = arith.constant 0.0 : f32
+  %acc = memref.alloc() : memref<4xf32>
+  linalg.fill ins(%zero : f32) outs(%acc : memref<4xf32>)
+  %v = memref.load %acc[%c0] : memref<4xf32>
+  memref.store %v, %out[%c0] : memref<1xf32>
+  linalg.generic {indexing_maps = [#R2, #S2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : memref<4x64xf32>) outs(%acc : memref<4xf32>) {
+  ^bb0(%a: f32, %s: f32):
+    %t = arith.addf %s, %a : f32
+    linalg.yield %t : f32
+  }
+  return
+}
+
 // PTX-LABEL: gpu.binary @row_sum_kernel
 // PTX-SAME: shfl.sync.bfly.b32
 // PTX-SAME: bar.sync

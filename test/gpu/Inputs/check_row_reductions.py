@@ -52,6 +52,22 @@ def main():
     ok &= check('max_and_sum: max (3 rows of 45)', gm, np.maximum(m0, x.max(axis=1)), n)
     ok &= check('max_and_sum: sum', gs, s0 + x.astype(np.float64).sum(axis=1), n)
 
+    # Fill, reduction and apply step in one kernel.
+    x = rng.standard_normal((3, 3072)).astype(f32)
+    w = rng.standard_normal(3072).astype(f32)
+    x64 = x.astype(np.float64)
+    ms = (x64 ** 2).sum(axis=1, keepdims=True) * np.float64(f32(3.25520833e-04))
+    want = x64 / np.sqrt(ms + 1e-5) * w
+    (got,), n = se.run(text, 'rms_norm', [x, w])
+    ok &= check('rms_norm (3 rows of 3072, fill and apply fused)', got, want, n)
+
+    x = rng.standard_normal((3, 45)).astype(f32)
+    mx = x.max(axis=1, keepdims=True)
+    want = np.exp(x.astype(np.float64) - mx) + np.arange(45)
+    (got, gm), n = se.run(text, 'shifted_exp', [x])
+    ok &= check('shifted_exp (3 rows of 45, -inf fill, index)', got, want, n)
+    ok &= check('shifted_exp: broadcast max', gm, np.broadcast_to(mx, (3, 45)), n)
+
     print('all ok' if ok else 'FAILED')
     return 0 if ok else 1
 
