@@ -8,7 +8,11 @@
 // contraction into bf16 tensor-core code, K staged through shared memory
 // 32 at a time, double-buffered:
 //
-//   acc  <- out tile (the bias or residual the layer starts from; the epilogue)
+//   acc  <- out tile (the bias or residual the layer starts from), or, where
+//           the op writing the output just before is elementwise (a fill,
+//           the bias broadcast, residual + bias), that op's value computed
+//           here per element (the op goes: one launch and one pass over
+//           the output fewer)
 //   stage K step 0 into shared buffer 0; barrier
 //   for each K step s:
 //     if there is a step s + 1: load it from global memory into registers
@@ -16,7 +20,8 @@
 //          16 mma.sync m16n8k16 .row.col.f32.bf16.bf16.f32) on buffer s % 2
 //     if there is a step s + 1: store the registers into buffer (s + 1) % 2
 //     barrier
-//   out tile <- acc
+//   out tile <- acc, or epilogue(acc) where an elementwise in-place update
+//               of the output follows (the layer's GELU; the op goes)
 //
 // One barrier per step: in step s the warps read buffer s % 2 and write the
 // other one, which every warp finished reading before the barrier that
@@ -47,6 +52,7 @@
 
 #include "mlir/Dialect/Arith/IR/Arith.h"
 #include "mlir/Dialect/GPU/IR/GPUDialect.h"
+#include "mlir/Dialect/Linalg/IR/Linalg.h"
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Dialect/LLVMIR/NVVMDialect.h"
 #include "mlir/Dialect/MemRef/IR/MemRef.h"
@@ -56,6 +62,7 @@
 #include "mlir/IR/IRMapping.h"
 #include "mlir/IR/OperationSupport.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 #include <limits>
 
@@ -110,10 +117,133 @@ bool isDenseContraction(linalg::GenericOp g) {
 
 using gpu_kernels::Emitter;
 
+/// The payload of an elementwise op over the whole 2-D output, at
+/// (row, col): its inputs loaded there (guarded by `inBounds` if given:
+/// zero outside), its output argument `out` (for an epilogue).
+Value evalPayload(OpBuilder &b, Location loc, linalg::LinalgOp op, Value row, Value col,
+                  Value inBounds, Value out) {
+  Emitter e{b, loc};
+  Block *body = op.getBlock();
+  IRMapping map;
+  Value ivs[2] = {row, col};
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    Value v = in->get();
+    if (auto type = dyn_cast<MemRefType>(v.getType())) {
+      SmallVector<Value> indices;
+      for (AffineExpr expr : op.getMatchingIndexingMap(in).getResults())
+        indices.push_back(ivs[cast<AffineDimExpr>(expr).getPosition()]);
+      v = inBounds ? e.guardedLoad(v, indices, inBounds, type.getElementType())
+                   : memref::LoadOp::create(b, loc, v, indices).getResult();
+    }
+    map.map(body->getArgument(in->getOperandNumber()), v);
+  }
+  if (out)
+    map.map(body->getArgument(op.getNumDpsInputs()), out);
+  for (Operation &inner : body->without_terminator()) {
+    if (auto index = dyn_cast<linalg::IndexOp>(inner)) {
+      map.map(index.getResult(), ivs[index.getDim()]);
+      continue;
+    }
+    b.clone(inner, map);
+  }
+  return map.lookupOrDefault(body->getTerminator()->getOperand(0));
+}
+
+/// The allocation a memref view is taken from (through view-like ops).
+Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `op` (or an op in its regions) uses a memref taken from `root`.
+bool usesRoot(Operation *op, Value root) {
+  bool found = false;
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (isa<MemRefType>(v.getType()) && rootOf(v) == root)
+        found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
+
+/// An elementwise op writing all of `out` (2-D, identity map, parallel
+/// loops, single output) from inputs that are not views of it, with
+/// projected-permutation maps; with `readsOut`, its payload may read the
+/// output (an epilogue), else not (an init).
+bool isElementwiseOnto(linalg::LinalgOp op, Value out, bool readsOut) {
+  if (!op || !op.hasPureBufferSemantics() || op.getNumDpsInits() != 1 ||
+      op.getDpsInits()[0] != out || op.getNumLoops() != 2 ||
+      op.getNumParallelLoops() != 2 || op->getNumResults() != 0 ||
+      !op.getMatchingIndexingMap(op.getDpsInitOperand(0)).isIdentity() ||
+      op.getBlock()->getTerminator()->getNumOperands() != 1)
+    return false;
+  if (!readsOut && !op.getMatchingBlockArgument(op.getDpsInitOperand(0)).use_empty())
+    return false;
+  for (OpOperand *in : op.getDpsInputOperands()) {
+    if (!isa<MemRefType>(in->get().getType()))
+      continue;
+    if (rootOf(in->get()) == rootOf(out) || !op.getMatchingIndexingMap(in).isProjectedPermutation())
+      return false;
+  }
+  for (Operation &inner : op.getBlock()->without_terminator())
+    if (!isMemoryEffectFree(&inner) || inner.getNumRegions())
+      return false;
+  return true;
+}
+
+/// Whether the ops strictly between `from` and `to` (same block) leave
+/// `op`'s inputs alone (memory-effect free, or not using their buffers).
+bool inputsUntouchedBetween(linalg::LinalgOp op, Operation *from, Operation *to) {
+  for (Operation *x = from->getNextNode(); x && x != to; x = x->getNextNode()) {
+    if (isMemoryEffectFree(x))
+      continue;
+    for (OpOperand *in : op.getDpsInputOperands())
+      if (isa<MemRefType>(in->get().getType()) && usesRoot(x, rootOf(in->get())))
+        return false;
+  }
+  return true;
+}
+
+/// The op before `forall` that last wrote its whole output `out`, if the
+/// kernel can compute it per element instead (a fill, the bias broadcast,
+/// residual + bias): nothing in between uses `out`'s buffer or writes the
+/// op's inputs.
+linalg::LinalgOp absorbableInit(scf::ForallOp forall, Value out) {
+  Value root = rootOf(out);
+  for (Operation *op = forall->getPrevNode(); op; op = op->getPrevNode()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (linalgOp && isElementwiseOnto(linalgOp, out, /*readsOut=*/false))
+      return inputsUntouchedBetween(linalgOp, op, forall) ? linalgOp : linalg::LinalgOp();
+    if (usesRoot(op, root))
+      return {};
+  }
+  return {};
+}
+
+/// The op after `forall` that next uses `out`, if it is an elementwise
+/// update of it in place (the layer's epilogue: GELU) the kernel can apply
+/// before its stores: nothing in between uses `out`'s buffer or writes the
+/// op's inputs.
+linalg::LinalgOp absorbableEpilogue(scf::ForallOp forall, Value out) {
+  Value root = rootOf(out);
+  for (Operation *op = forall->getNextNode(); op; op = op->getNextNode()) {
+    auto linalgOp = dyn_cast<linalg::LinalgOp>(op);
+    if (linalgOp && isa<linalg::GenericOp>(op) &&
+        isElementwiseOnto(linalgOp, out, /*readsOut=*/true))
+      return inputsUntouchedBetween(linalgOp, forall, op) ? linalgOp : linalg::LinalgOp();
+    if (usesRoot(op, root))
+      return {};
+  }
+  return {};
+}
+
 /// Emits the tile's contraction at the builder's point, inside the launch.
 /// aShared: [2][kTileM][kPadA] bf16, wShared: [2][kStepK][kPadW] bf16.
 void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
-                 Value aShared, Value wShared) {
+                 Value aShared, Value wShared, linalg::LinalgOp init,
+                 linalg::LinalgOp epilogue) {
   Emitter e{b, loc};
   Value a = g.getDpsInputs()[0], w = g.getDpsInputs()[1], c = g.getDpsInits()[0];
   Type f32 = b.getF32Type();
@@ -131,12 +261,24 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
   // column warpCol + 8 ni + pair + r % 2.
   auto accRow = [&](int mi, int r) { return e.add(e.add(warpRow, group), 16 * mi + 8 * (r / 2)); };
   auto accCol = [&](int ni, int r) { return e.add(e.add(warpCol, pair), 8 * ni + r % 2); };
-  SmallVector<Value> init;
+  // The tile's place in the whole output (for an absorbed init or
+  // epilogue, which index the whole buffer).
+  Value row0 = zero, col0 = zero;
+  if (init || epilogue) {
+    auto view = c.getDefiningOp<memref::SubViewOp>();
+    row0 = getValueOrCreateConstantIndexOp(b, loc, view.getMixedOffsets()[0]);
+    col0 = getValueOrCreateConstantIndexOp(b, loc, view.getMixedOffsets()[1]);
+  }
+  SmallVector<Value> accInit;
   for (int mi = 0; mi < kMmaM; ++mi)
     for (int ni = 0; ni < kMmaN; ++ni)
       for (int r = 0; r < 4; ++r) {
         Value row = accRow(mi, r), col = accCol(ni, r);
-        init.push_back(e.guardedLoad(c, row, col, e.both(e.lt(row, rows), e.lt(col, cols)), f32));
+        Value inBounds = e.both(e.lt(row, rows), e.lt(col, cols));
+        accInit.push_back(init ? e.convert(evalPayload(b, loc, init, e.add(row0, row),
+                                                       e.add(col0, col), inBounds, {}),
+                                           f32)
+                               : e.guardedLoad(c, row, col, inBounds, f32));
       }
 
   // A thread's staging chunks of a K step: a[64][32] as 256 chunks (4 per
@@ -180,7 +322,7 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
 
   storeStep(zero, loadStep(zero));
   gpu::BarrierOp::create(b, loc);
-  auto loop = scf::ForOp::create(b, loc, zero, depth, e.cst(kStepK), init);
+  auto loop = scf::ForOp::create(b, loc, zero, depth, e.cst(kStepK), accInit);
   {
     OpBuilder::InsertionGuard guard(b);
     b.setInsertionPointToStart(loop.getBody());
@@ -241,11 +383,16 @@ void emitMmaTile(OpBuilder &b, Location loc, linalg::GenericOp g, Value tid,
     for (int ni = 0; ni < kMmaN; ++ni)
       for (int r = 0; r < 4; ++r) {
         Value row = accRow(mi, r), col = accCol(ni, r);
-        auto ifOp = scf::IfOp::create(b, loc, e.both(e.lt(row, rows), e.lt(col, cols)));
+        Value inBounds = e.both(e.lt(row, rows), e.lt(col, cols));
+        auto ifOp = scf::IfOp::create(b, loc, inBounds);
         OpBuilder::InsertionGuard guard(b);
         b.setInsertionPointToStart(ifOp.thenBlock());
-        memref::StoreOp::create(b, loc, loop.getResult((mi * kMmaN + ni) * 4 + r), c,
-                                ValueRange{row, col});
+        Value v = loop.getResult((mi * kMmaN + ni) * 4 + r);
+        Type outType = cast<MemRefType>(c.getType()).getElementType();
+        if (epilogue)
+          v = evalPayload(b, loc, epilogue, e.add(row0, row), e.add(col0, col), {},
+                          e.convert(v, outType));
+        memref::StoreOp::create(b, loc, e.convert(v, outType), c, ValueRange{row, col});
       }
 }
 
@@ -470,6 +617,19 @@ struct XgenmmGpuMmaMatmulPass
                           kGemvRowGroups
                     : std::numeric_limits<int32_t>::max();
     }
+    // The op filling the output before (bias, residual) and the in-place
+    // epilogue after: computed by the kernel where they are elementwise
+    // (two launches and two passes over the output fewer).
+    linalg::LinalgOp init, epilogue;
+    if (!matvec) {
+      auto view = tile.getDpsInits()[0].getDefiningOp<memref::SubViewOp>();
+      if (view && view->getBlock() == forall.getBody() &&
+          cast<MemRefType>(view.getSource().getType()).getRank() == 2 &&
+          view.getSourceType().getRank() == 2 && view.hasUnitStride()) {
+        init = absorbableInit(forall, view.getSource());
+        epilogue = absorbableEpilogue(forall, view.getSource());
+      }
+    }
     Value threads = arith::ConstantIndexOp::create(b, loc, matvec ? kGemvThreads : kThreads);
     SmallVector<Type> attributions;
     if (matvec)
@@ -505,7 +665,7 @@ struct XgenmmGpuMmaMatmulPass
         else
           emitMmaTile(b, loc, cloned, launch.getThreadIds().x,
                       launch.getWorkgroupAttributions()[0],
-                      launch.getWorkgroupAttributions()[1]);
+                      launch.getWorkgroupAttributions()[1], init, epilogue);
         cloned.erase();
         continue;
       }
@@ -517,6 +677,10 @@ struct XgenmmGpuMmaMatmulPass
     }
     gpu::TerminatorOp::create(b, loc);
     forall.erase();
+    if (init)
+      init->erase();
+    if (epilogue)
+      epilogue->erase();
     return success();
   }
 };

@@ -1,4 +1,4 @@
-// The whole GPU code generation on a dense layer with a GELU epilogue:
+// The whole GPU code generation on a dense layer with a GELU-like epilogue:
 // NVVM, then PTX from LLVM's NVPTX backend (format=isa, no CUDA needed).
 // RUN: xgenmm-opt %s --xgenmm-gpu-codegen-pipeline="chip=sm_80" | FileCheck %s --check-prefixes=PTX,SM80
 // RUN: xgenmm-opt %s --xgenmm-gpu-codegen-pipeline="chip=sm_90" | FileCheck %s --check-prefixes=PTX,SM90
@@ -18,15 +18,15 @@
 // NVVM-COUNT-2: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<row>, num = 4
 // NVVM-COUNT-4: nvvm.ldmatrix {{.*}} layout = #nvvm.mma_layout<col>, num = 4
 // NVVM-COUNT-16: nvvm.mma.sync {{.*}} shape = #nvvm.shape<m = 16, n = 8, k = 16>
-// NVVM: gpu.module @dense_gelu_kernel_0 {
-// NVVM: llvm.func @dense_gelu_kernel({{.*}} attributes {gpu.kernel, gpu.known_block_size = array<i32: 256, 1, 1>
+// The epilogue (tanh) applied by the dense kernel before its stores.
 // NVVM: llvm.call @__nv_tanhf
+// NVVM-NOT: gpu.module
 
-// Two kernels, each embedded as PTX for the chip; the dense one on bf16
-// tensor cores, the GELU one elementwise over 256-thread blocks.
+// One kernel, embedded as PTX for the chip: the dense layer on bf16 tensor
+// cores with its epilogue (no second kernel over the output).
 // PTX-LABEL: llvm.func @dense_gelu(
 // PTX: gpu.launch_func @dense_gelu_kernel::@dense_gelu_kernel blocks in (%{{.*}}, %{{.*}}, %{{.*}}) threads in (%{{.*}}, %{{.*}}, %{{.*}}) : i64
-// PTX: gpu.launch_func @dense_gelu_kernel_0::@dense_gelu_kernel
+// PTX-NOT: gpu.launch_func
 // PTX: gpu.binary @dense_gelu_kernel [
 // SM80-SAME: .target sm_80
 // SM90-SAME: .target sm_90
@@ -39,10 +39,8 @@
 // PTX-SAME: ldmatrix.sync.aligned.m8n8.x4.shared.b16
 // PTX-SAME: ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16
 // PTX-SAME: mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32
-// PTX: gpu.binary @dense_gelu_kernel_0 [
-// PTX-SAME: .entry dense_gelu_kernel(
-// PTX-NOT: mma.sync
 // PTX-SAME: ret;{{.*}}">]
+// PTX-NOT: gpu.binary
 
 #A = affine_map<(d0, d1, d2) -> (d0, d2)>
 #W = affine_map<(d0, d1, d2) -> (d2, d1)>

@@ -8,7 +8,8 @@ which rounds it; w in its storage type).
 
 Each NAME is a function (a [M, K] f32, w [K, N], c [M, N] f32) -> c + a w;
 NAME:M:K:N:COLS:COL0 one whose a is [M, COLS] and that takes the K columns
-from COL0 on (a view at an offset).
+from COL0 on (a view at an offset); the NAME `epilogue` is (a, w, res [M, N],
+bias [N]) -> tanh(res + bias + a w) (init and epilogue in the kernel).
 """
 import os
 import sys
@@ -31,11 +32,18 @@ def main():
         w = rng.standard_normal((k, n)).astype(np.float32)
         c = rng.standard_normal((m, n)).astype(np.float32)
         c0 = c.copy()
-        (out,), launches = se.run(text, name, [a_full, w, c])  # w rounded if bf16
+        if name == 'epilogue':
+            bias = rng.standard_normal(n).astype(np.float32)
+            (out,), launches = se.run(text, name, [a_full, w, c, bias])
+            c0 = c0.astype(np.float64) + bias
+        else:
+            (out,), launches = se.run(text, name, [a_full, w, c])  # w rounded if bf16
         a = a_full[:, col0:col0 + k]
         # Tensor cores take bf16 activations and weights.
         a_used, w_used = (se.bf16(a), se.bf16(w)) if m > 1 else (a, w)
         want = a_used.astype(np.float64) @ w_used.astype(np.float64) + c0
+        if name == 'epilogue':
+            want = np.tanh(want)
         err = np.abs(out - want).max()
         # f32 accumulation over K terms.
         tol = 1e-6 * k * max(np.abs(want).max(), 1.0)
