@@ -31,7 +31,11 @@
 //     (only memory-effect-free ops and allocations in between). The
 //     consumer must read the outputs exactly as they are written (same
 //     buffer and map) and write, with permutation maps, buffers that
-//     neither op reads.
+//     neither op reads;
+//   - a constant fill of an unrelated local allocation right after (only
+//     memory-effect-free ops and allocations in between): every thread of
+//     the grid stores its share at the end (decode zeroes the output of
+//     the next split-K matrix-vector kernel after each norm).
 //
 // Matched: buffer semantics, projected-permutation maps, one reduction
 // loop, the innermost, not indexing the outputs (whose maps are
@@ -70,6 +74,8 @@ using namespace mlir::xgenmm;
 namespace {
 
 using gpu_kernels::Emitter;
+using gpu_kernels::rootOf;
+using gpu_kernels::usesRoot;
 
 constexpr int64_t kThreads = 256, kWarps = kThreads / 32, kUnroll = 4;
 
@@ -124,26 +130,6 @@ SmallVector<Operation *> matchRowReduction(linalg::GenericOp g) {
   return combiners;
 }
 
-/// The allocation a memref view is taken from (through view-like ops), or
-/// the value itself.
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
-/// Whether `op` (or an op nested in it) uses a memref taken from `root`.
-bool uses(Operation *op, Value root) {
-  bool found = false;
-  op->walk([&](Operation *inner) {
-    for (Value v : inner->getOperands())
-      if (isa<MemRefType>(v.getType()) && rootOf(v) == root)
-        found = true;
-    return found ? WalkResult::interrupt() : WalkResult::advance();
-  });
-  return found;
-}
-
 /// A constant fill of exactly `buffer` that the reduction can absorb: the
 /// nearest earlier op in the block writing it, with nothing in between
 /// touching the buffer's allocation (a local one; anything else may alias).
@@ -158,7 +144,7 @@ linalg::FillOp absorbableFill(linalg::GenericOp g, Value buffer) {
         fill.getDpsInputs()[0].getType() ==
             cast<MemRefType>(buffer.getType()).getElementType())
       return fill;
-    if (uses(op, root))
+    if (usesRoot(op, root))
       return {};
   }
   return {};
@@ -181,7 +167,7 @@ linalg::GenericOp fusableConsumer(linalg::GenericOp g) {
     auto c = dyn_cast<linalg::GenericOp>(op);
     bool readsResult = false;
     for (OpOperand &out : g.getDpsInitsMutable())
-      if (uses(op, rootOf(out.get())))
+      if (usesRoot(op, rootOf(out.get())))
         readsResult = true;
     if (!readsResult) {
       if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
@@ -219,6 +205,38 @@ linalg::GenericOp fusableConsumer(linalg::GenericOp g) {
   return {};
 }
 
+/// A constant fill right after the kernel's place (only memory-effect-free
+/// ops and allocations in between) of a whole local allocation (identity
+/// layout) that neither `g` nor `c` uses: the kernel can do it too. Its
+/// allocation, if it comes later, is moved before `place`.
+linalg::FillOp trailingFill(linalg::GenericOp g, linalg::GenericOp c, Operation *place) {
+  for (Operation *op = place->getNextNode(); op; op = op->getNextNode()) {
+    auto fill = dyn_cast<linalg::FillOp>(op);
+    if (!fill) {
+      if (isMemoryEffectFree(op) || isa<memref::AllocOp>(op))
+        continue;
+      return {};
+    }
+    Value buffer = fill.getDpsInits()[0];
+    auto type = dyn_cast<MemRefType>(buffer.getType());
+    auto alloc = buffer.getDefiningOp<memref::AllocOp>();
+    if (!fill.hasPureBufferSemantics() || !type || !alloc || !type.getLayout().isIdentity() ||
+        !matchPattern(fill.getDpsInputs()[0], m_Constant()) ||
+        fill.getDpsInputs()[0].getType() != type.getElementType() || usesRoot(g, buffer) ||
+        (c && usesRoot(c, buffer)))
+      return {};
+    if (alloc->getBlock() == place->getBlock() && place->isBeforeInBlock(alloc)) {
+      for (Value size : alloc->getOperands())
+        if (Operation *def = size.getDefiningOp())
+          if (def->getBlock() == place->getBlock() && !def->isBeforeInBlock(place))
+            return {};
+      alloc->moveBefore(place);
+    }
+    return fill;
+  }
+  return {};
+}
+
 /// `x (+) y` with the combiner's kind and attributes.
 Value combine(OpBuilder &b, Location loc, Operation *combiner, Value x, Value y) {
   OperationState state(loc, combiner->getName());
@@ -228,12 +246,17 @@ Value combine(OpBuilder &b, Location loc, Operation *combiner, Value x, Value y)
   return b.create(state)->getResult(0);
 }
 
+void emitConsumer(OpBuilder &b, Location loc, gpu_kernels::Emitter &e, gpu::LaunchOp launch,
+                  linalg::GenericOp g, linalg::GenericOp c, SmallVector<Value> ivs,
+                  Value consumerDepth);
+
 /// `g` as one block per row; `fills[j]`, if set, the constant fill of
 /// output j absorbed (its value is the init); `c`, if set, a consumer from
 /// fusableConsumer run by the same block after the row's totals (the
 /// kernel is then emitted at its place).
 void emitRowReduction(linalg::GenericOp g, ArrayRef<Operation *> combiners,
-                      ArrayRef<linalg::FillOp> fills, linalg::GenericOp c) {
+                      ArrayRef<linalg::FillOp> fills, linalg::GenericOp c,
+                      linalg::FillOp trailing) {
   OpBuilder b(c ? c.getOperation() : g.getOperation());
   Location loc = g.getLoc();
   Emitter e{b, loc};
@@ -374,9 +397,46 @@ void emitRowReduction(linalg::GenericOp g, ArrayRef<Operation *> combiners,
         memref::StoreOp::create(b, loc, final, shared, ValueRange{e.cst(0)});
     }
   }
-  if (!c)
-    return;
+  if (c)
+    emitConsumer(b, loc, e, launch, g, c, ivs, consumerDepth);
 
+  // A constant fill of an unrelated buffer that followed: every thread of
+  // the grid stores its share (a launch fewer; decode's zeroing of a
+  // matrix-vector kernel's output after the norm before it).
+  if (trailing) {
+    Value buffer = trailing.getDpsInits()[0];
+    auto type = cast<MemRefType>(buffer.getType());
+    SmallVector<Value> dims;
+    Value total = one;
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      dims.push_back(memref::DimOp::create(b, loc, buffer, d));
+      total = arith::MulIOp::create(b, loc, total, dims.back());
+    }
+    Value value = b.clone(*trailing.getDpsInputs()[0].getDefiningOp())->getResult(0);
+    Value start = e.add(arith::MulIOp::create(b, loc, launch.getBlockIds().x, e.cst(kThreads)), tid);
+    Value step = arith::MulIOp::create(b, loc, launch.getGridSize().x, e.cst(kThreads));
+    auto fillLoop = scf::ForOp::create(b, loc, start, total, step);
+    OpBuilder::InsertionGuard guard(b);
+    b.setInsertionPointToStart(fillLoop.getBody());
+    SmallVector<Value> indices(type.getRank());
+    Value rest = fillLoop.getInductionVar();
+    for (int64_t d = type.getRank() - 1; d >= 0; --d) {
+      indices[d] = d == 0 ? rest : arith::RemUIOp::create(b, loc, rest, dims[d]).getResult();
+      if (d > 0)
+        rest = arith::DivUIOp::create(b, loc, rest, dims[d]);
+    }
+    memref::StoreOp::create(b, loc, value, buffer, indices);
+  }
+}
+
+/// The consumer `c` of fusableConsumer over the block's row, after the
+/// totals (in the first slots of the shared partials).
+void emitConsumer(OpBuilder &b, Location loc, Emitter &e, gpu::LaunchOp launch,
+                  linalg::GenericOp g, linalg::GenericOp c, SmallVector<Value> ivs,
+                  Value consumerDepth) {
+  OpBuilder::InsertionGuard outer(b);
+  unsigned n = g.getNumLoops(), nOut = g.getNumDpsInits();
+  Value tid = launch.getThreadIds().x, one = e.cst(1);
   // The consumer over the row: 4 elements per thread in flight, as above.
   gpu::BarrierOp::create(b, loc);
   SmallVector<Value> finals;
@@ -448,13 +508,17 @@ struct XgenmmGpuRowReductionsPass
       for (Value out : g.getDpsInits())
         fills.push_back(absorbableFill(g, out));
       linalg::GenericOp c = fusableConsumer(g);
-      emitRowReduction(g, combiners, fills, c);
+      Operation *place = c ? c.getOperation() : g.getOperation();
+      linalg::FillOp trailing = trailingFill(g, c, place);
+      emitRowReduction(g, combiners, fills, c, trailing);
       for (linalg::FillOp fill : fills)
         if (fill)
           fill.erase();
       g.erase();
       if (c)
         c.erase();
+      if (trailing)
+        trailing.erase();
     }
   }
 };

@@ -655,7 +655,9 @@ def XgenmmGpuRowReductions : Pass<"xgenmm-gpu-row-reductions", "::mlir::ModuleOp
     step; same buffers and maps as written, its own outputs read by
     neither op, only memory-effect-free ops and allocations in between)
     runs in the same kernel after the row's totals, which then takes its
-    place.
+    place; and a constant fill of an unrelated local allocation right
+    after (decode: zeroing the next matrix-vector kernel's output) is done
+    by the same kernel's threads (its allocation moved before it).
   }];
   let dependentDialects = ["::mlir::gpu::GPUDialect",
                            "::mlir::scf::SCFDialect",

@@ -203,6 +203,49 @@ func.func @shifted_exp(%x: tensor<?x45xf32>) -> (tensor<?x45xf32>, tensor<?x45xf
   return %o#0, %o#1 : tensor<?x45xf32>, tensor<?x45xf32>
 }
 
+// A constant fill of an unrelated buffer right after (decode: zeroing the
+// next matrix-vector kernel's output) is done by the same kernel, every
+// thread of the grid storing its share; its allocation moves before it.
+// CHECK-LABEL: func.func @trailing_fill
+// CHECK: memref.alloc() {{.*}} : memref<1x9216xf32>
+// CHECK: gpu.launch
+// CHECK: math.rsqrt
+// CHECK: scf.for %{{.*}} = %{{.*}} to %{{.*}} step %{{.*}} {
+// CHECK: arith.remui
+// CHECK: memref.store %{{.*}} : memref<1x9216xf32>
+// CHECK: xgenmm.kernel = "row_reduction"
+// CHECK-NOT: linalg.fill
+// CHECK: return
+func.func @trailing_fill(%x: tensor<1x3072xf32>, %w: tensor<3072xf32>) -> (tensor<1x3072xf32>, tensor<1x9216xf32>) {
+  %zero = arith.constant 0.0 : f32
+  %inv = arith.constant 3.25520833e-04 : f32
+  %eps = arith.constant 1.0e-5 : f32
+  %e = tensor.empty() : tensor<1xf32>
+  %z = linalg.fill ins(%zero : f32) outs(%e : tensor<1xf32>) -> tensor<1xf32>
+  %ss = linalg.generic {indexing_maps = [#R2, #S2], iterator_types = ["parallel", "reduction"]}
+      ins(%x : tensor<1x3072xf32>) outs(%z : tensor<1xf32>) {
+  ^bb0(%a: f32, %acc: f32):
+    %q = arith.mulf %a, %a : f32
+    %s = arith.addf %acc, %q : f32
+    linalg.yield %s : f32
+  } -> tensor<1xf32>
+  %o0 = tensor.empty() : tensor<1x3072xf32>
+  %o = linalg.generic {indexing_maps = [#R2, #S2, #C2, #R2], iterator_types = ["parallel", "parallel"]}
+      ins(%x, %ss, %w : tensor<1x3072xf32>, tensor<1xf32>, tensor<3072xf32>) outs(%o0 : tensor<1x3072xf32>) {
+  ^bb0(%a: f32, %s: f32, %g: f32, %out: f32):
+    %m = arith.mulf %s, %inv : f32
+    %v = arith.addf %m, %eps : f32
+    %r = math.rsqrt %v : f32
+    %y = arith.mulf %a, %r : f32
+    %yw = arith.mulf %y, %g : f32
+    linalg.yield %yw : f32
+  } -> tensor<1x3072xf32>
+  %two = arith.constant 2.5 : f32
+  %n0 = tensor.empty() : tensor<1x9216xf32>
+  %n = linalg.fill ins(%two : f32) outs(%n0 : tensor<1x9216xf32>) -> tensor<1x9216xf32>
+  return %o, %n : tensor<1x3072xf32>, tensor<1x9216xf32>
+}
+
 // Left apart (on buffers, as the pass sees them): a consumer writing the
 // reduction's input in place (another block may still be reading it); a
 // store between the reduction and its consumer; a fill with a read of its

@@ -68,6 +68,15 @@ def main():
     ok &= check('shifted_exp (3 rows of 45, -inf fill, index)', got, want, n)
     ok &= check('shifted_exp: broadcast max', gm, np.broadcast_to(mx, (3, 45)), n)
 
+    x = rng.standard_normal((1, 3072)).astype(f32)
+    w = rng.standard_normal(3072).astype(f32)
+    x64 = x.astype(np.float64)
+    ms = (x64 ** 2).sum(axis=1, keepdims=True) * np.float64(f32(3.25520833e-04))
+    (got, filled), n = se.run(text, 'trailing_fill', [x, w])
+    ok &= check('trailing_fill: norm (1 row of 3072)', got, x64 / np.sqrt(ms + 1e-5) * w, n)
+    ok &= check('trailing_fill: the fill of 9216 by the same kernel', filled,
+                np.full((1, 9216), 2.5), n)
+
     print('all ok' if ok else 'FAILED')
     return 0 if ok else 1
 
