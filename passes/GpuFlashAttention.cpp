@@ -67,6 +67,7 @@ using namespace mlir;
 using namespace mlir::xgenmm;
 using gpu_kernels::Emitter;
 using gpu_kernels::kChunk;
+using gpu_kernels::rootOf;
 
 namespace {
 
@@ -123,13 +124,6 @@ bool fills(Operation *op, Value buffer, double value) {
   auto c = fill.getInputs()[0].getDefiningOp<arith::ConstantOp>();
   auto f = c ? dyn_cast<FloatAttr>(c.getValue()) : FloatAttr();
   return f && f.getValueAsDouble() == value;
-}
-
-/// The buffer a view is taken of.
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
 }
 
 bool isFloatMemref(Value v) {

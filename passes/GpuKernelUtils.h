@@ -22,6 +22,7 @@
 #include "mlir/Dialect/NVGPU/IR/NVGPUDialect.h"
 #include "mlir/Dialect/SCF/IR/SCF.h"
 #include "mlir/Dialect/Vector/IR/VectorOps.h"
+#include "mlir/Interfaces/ViewLikeInterface.h"
 
 namespace mlir::xgenmm::gpu_kernels {
 
@@ -199,6 +200,26 @@ struct Emitter {
     return out;
   }
 };
+
+/// The allocation (or argument) a memref view is taken from, through
+/// view-like ops.
+inline Value rootOf(Value v) {
+  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
+    v = view.getViewSource();
+  return v;
+}
+
+/// Whether `op` (or an op in its regions) uses a memref taken from `root`.
+inline bool usesRoot(Operation *op, Value root) {
+  bool found = false;
+  op->walk([&](Operation *inner) {
+    for (Value v : inner->getOperands())
+      if (isa<MemRefType>(v.getType()) && rootOf(v) == root)
+        found = true;
+    return found ? WalkResult::interrupt() : WalkResult::advance();
+  });
+  return found;
+}
 
 } // namespace mlir::xgenmm::gpu_kernels
 

@@ -116,6 +116,8 @@ bool isDenseContraction(linalg::GenericOp g) {
 }
 
 using gpu_kernels::Emitter;
+using gpu_kernels::rootOf;
+using gpu_kernels::usesRoot;
 
 /// The payload of an elementwise op over the whole 2-D output, at
 /// (row, col): its inputs loaded there (guarded by `inBounds` if given:
@@ -147,25 +149,6 @@ Value evalPayload(OpBuilder &b, Location loc, linalg::LinalgOp op, Value row, Va
     b.clone(inner, map);
   }
   return map.lookupOrDefault(body->getTerminator()->getOperand(0));
-}
-
-/// The allocation a memref view is taken from (through view-like ops).
-Value rootOf(Value v) {
-  while (auto view = v.getDefiningOp<ViewLikeOpInterface>())
-    v = view.getViewSource();
-  return v;
-}
-
-/// Whether `op` (or an op in its regions) uses a memref taken from `root`.
-bool usesRoot(Operation *op, Value root) {
-  bool found = false;
-  op->walk([&](Operation *inner) {
-    for (Value v : inner->getOperands())
-      if (isa<MemRefType>(v.getType()) && rootOf(v) == root)
-        found = true;
-    return found ? WalkResult::interrupt() : WalkResult::advance();
-  });
-  return found;
 }
 
 /// An elementwise op writing all of `out` (2-D, identity map, parallel
